@@ -1,0 +1,1 @@
+package org.descent; public class Main { public static void main(String[] a){} }

@@ -1,0 +1,91 @@
+package org.descent.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/**
+ * Adam (Kingma and Ba 2015, PyTorch's formulation) whose moment estimates are plain arrays this class owns, so a
+ * checkpoint can save them and a resumed run continues exactly. DJL's own {@code Adam} keeps its state private,
+ * which rules out exact resumption.
+ *
+ * <p>Per parameter {@code w} with gradient {@code g} at step t (1-based): {@code m ← β₁m + (1−β₁)g},
+ * {@code v ← β₂v + (1−β₂)g²}, {@code w ← w − lr · (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)}.
+ */
+public final class AdamOptimizer {
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final List<NDArray> means;
+    private final List<NDArray> variances;
+    private long step;
+
+    /**
+     * @param means first-moment arrays, one per parameter, owned by the model's manager
+     * @param variances second-moment arrays, one per parameter
+     * @param step number of updates already applied
+     */
+    public AdamOptimizer(double beta1, double beta2, double epsilon, List<NDArray> means, List<NDArray> variances,
+            long step) {
+        if (means.size() != variances.size()) {
+            throw new IllegalArgumentException("Adam: " + means.size() + " means but " + variances.size()
+                    + " variances");
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+        this.means = List.copyOf(means);
+        this.variances = List.copyOf(variances);
+        this.step = step;
+    }
+
+    /** A fresh optimizer with zero moments shaped like {@code params}. */
+    public static AdamOptimizer fresh(TrainConfig config, List<NDArray> params) {
+        return new AdamOptimizer(config.beta1(), config.beta2(), config.epsilon(),
+                params.stream().map(NDArray::zerosLike).toList(),
+                params.stream().map(NDArray::zerosLike).toList(), 0);
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** The moment arrays, means then variances, in parameter order (for checkpoints). */
+    public NDList state() {
+        NDList out = new NDList();
+        out.addAll(means);
+        out.addAll(variances);
+        return out;
+    }
+
+    /**
+     * Applies one update in place.
+     *
+     * @param scope owner of every temporary (a per-step manager)
+     * @param params parameters, updated in place
+     * @param grads gradients, same order; may be scaled in place
+     * @param lr learning rate for this step
+     */
+    public void update(NDManager scope, List<NDArray> params, List<NDArray> grads, double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step);
+        double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
+        for (int i = 0; i < params.size(); i++) {
+            NDArray g = grads.get(i);
+            NDArray m = means.get(i);
+            NDArray v = variances.get(i);
+            m.muli(beta1).addi(g.mul(1 - beta1));
+            v.muli(beta2).addi(g.square().muli(1 - beta2));
+            NDArray denom = local(scope, v.sqrt()).divi(sqrtBc2).addi(epsilon);
+            NDArray update = local(scope, m.div(denom)).muli(lr / bc1);
+            params.get(i).subi(update);
+        }
+    }
+
+    /** Results of ops on model-owned arrays belong to the model's manager; move them to the step's scope. */
+    private static NDArray local(NDManager scope, NDArray a) {
+        a.attach(scope);
+        return a;
+    }
+}
