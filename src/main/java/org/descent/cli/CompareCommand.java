@@ -1,0 +1,77 @@
+package org.descent.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.descent.experiment.EvalConfig;
+import org.descent.experiment.EvaluationDatasets;
+import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.OneStepGdExperiment;
+import org.descent.experiment.Workspace;
+import org.descent.task.PromptSet;
+import org.descent.train.Checkpoints;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code descent compare}: an existing checkpoint against one step of GD. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Compare a descent checkpoint with one step of GD(η*) on fresh prompts (or a frozen dataset) "
+                + "and write a report.")
+final class CompareCommand implements Callable<Integer> {
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "models/<run-id> folder.")
+    Path checkpoint;
+
+    @Option(names = "--dataset", paramLabel = "DIR", description = "Frozen evaluation set datasets/<name>.")
+    Path dataset;
+
+    @Option(names = "--test-prompts", paramLabel = "B", description = "Fresh test prompts (default 10000).")
+    Integer testPrompts;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the test prompts (default: the run's seed).")
+    Long seed;
+
+    @Override
+    public Integer call() {
+        runtime.configureEngine();
+        Workspace ws = runtime.workspace();
+        PrintWriter out = spec.commandLine().getOut();
+        Checkpoints.Loaded loaded;
+        PromptSet frozen = null;
+        try (NDManager manager = NDManager.newBaseManager(ws.device())) {
+            loaded = Checkpoints.load(checkpoint, manager);
+            if (dataset != null) {
+                EvaluationDatasets.Dataset ds = EvaluationDatasets.read(dataset, manager);
+                if (!ds.manifest().task().equals(loaded.manifest().task())) {
+                    throw new IllegalArgumentException(dataset + " was drawn from task " + ds.manifest().task()
+                            + " but the checkpoint was trained on " + loaded.manifest().task());
+                }
+                frozen = ds.prompts();
+            }
+        }
+        var m = loaded.manifest();
+        EvalConfig eval = testPrompts == null ? EvalConfig.defaults()
+                : new EvalConfig(testPrompts, EvalConfig.defaults().searchPrompts());
+        ExperimentConfig cfg = new ExperimentConfig(m.task(), m.model(), seed == null ? m.train()
+                : m.train().withSeed(seed), eval);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("checkpoint", checkpoint.toString());
+        extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(checkpoint));
+        if (dataset != null) {
+            extra.put("dataset", dataset.toString());
+        }
+        OneStepGdExperiment.Compared compared = OneStepGdExperiment.compare(cfg, ws, loaded.state().weights(),
+                loaded.state().losses(), frozen, extra, "compare");
+        Console.verdict(out, compared.result(), compared.metrics());
+        out.println("report: " + compared.report().resolve("report.html"));
+        return 0;
+    }
+}

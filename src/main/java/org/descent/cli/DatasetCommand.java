@@ -1,0 +1,51 @@
+package org.descent.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.descent.experiment.EvaluationDatasets;
+import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.Workspace;
+import org.descent.task.PromptSet;
+import org.descent.task.Seeds;
+import org.descent.task.TaskSamplers;
+import org.descent.util.Provenance;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code descent dataset}: freeze an evaluation set. */
+@Command(name = "dataset", mixinStandardHelpOptions = true,
+        description = "Draw prompts of a task and freeze them as datasets/<name>/prompts.npz (numpy-readable) with a "
+                + "manifest; use them with 'descent compare --dataset'.")
+final class DatasetCommand implements Callable<Integer> {
+    @Mixin ExperimentOptions experiment;
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--name", required = true, paramLabel = "NAME", description = "Folder name under --datasets-dir.")
+    String name;
+
+    @Option(names = "--count", defaultValue = "10000", paramLabel = "B", description = "Prompts (default 10000).")
+    int count;
+
+    @Option(names = "--datasets-dir", defaultValue = "datasets", paramLabel = "DIR", description = "Root folder.")
+    Path datasetsDir;
+
+    @Override
+    public Integer call() {
+        runtime.configureEngine();
+        ExperimentConfig cfg = experiment.resolve();
+        Workspace ws = runtime.workspace();
+        long seed = Seeds.derive(cfg.train().seed(), Seeds.TEST, 1);
+        try (NDManager manager = NDManager.newBaseManager(ws.device())) {
+            PromptSet prompts = TaskSamplers.forTask(cfg.task()).samplePromptSet(manager, count, seed);
+            Path out = EvaluationDatasets.write(datasetsDir, name, cfg.task(), seed, prompts,
+                    Provenance.collect(ws.device()), manager);
+            spec.commandLine().getOut().println("dataset: " + out + " (" + count + " prompts)");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+package org.descent.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.OneStepGdExperiment;
+import org.descent.experiment.Workspace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code descent verify}: the main job. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Train a 1-layer LSA (defaults: d = N = 10, x ~ U(-1,1)^d, Adam lr 1e-3, batch 2048), build "
+                + "the one-step GD construction with the optimal step size, compare them on 10,000 fresh prompts and "
+                + "write a report to reports/<run-id>/.",
+                "Prints the verdict table, the report path and the time taken."})
+final class VerifyCommand implements Callable<Integer> {
+    @Mixin ExperimentOptions experiment;
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        runtime.configureEngine();
+        long t0 = System.nanoTime();
+        ExperimentConfig cfg = experiment.resolve();
+        Workspace ws = runtime.workspace();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
+                + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
+                cfg.train().steps(), ws.device());
+        out.flush();
+        OneStepGdExperiment.Trained trained;
+        try (Progress progress = new Progress("train", cfg.train().steps(), 0, runtime.quiet)) {
+            trained = OneStepGdExperiment.train(cfg, ws, null, progress);
+        }
+        out.printf(Locale.ROOT, "trained in %.1f s (median %.2f ms/step); checkpoint %s%n", trained.seconds(),
+                trained.medianStepMs(), trained.checkpoint());
+        out.println("comparing with one step of GD on " + cfg.eval().testPrompts() + " test prompts ...");
+        out.flush();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("checkpoint", trained.checkpoint().toString());
+        extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(trained.checkpoint()));
+        extra.put("timings", Map.of("train_s", trained.seconds(), "train_step_ms_median", trained.medianStepMs()));
+        OneStepGdExperiment.Compared compared = OneStepGdExperiment.compare(cfg, ws, trained.state().weights(),
+                trained.state().losses(), null, extra, "verify");
+        Console.verdict(out, compared.result(), compared.metrics());
+        out.printf(Locale.ROOT, "report: %s%n", compared.report().resolve("report.html"));
+        out.printf(Locale.ROOT, "total time: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+}

@@ -1,0 +1,177 @@
+package org.descent.compare;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.descent.model.LsaLayerWeights;
+import org.descent.model.LsaRegressor;
+import org.descent.model.LsaWeights;
+import org.descent.oracle.GradientDescentOracle;
+import org.descent.oracle.LeastSquaresOracle;
+import org.descent.oracle.OneStepGdConstruction;
+import org.descent.oracle.ZeroPredictor;
+import org.descent.task.PromptSet;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * The comparison of von Oswald et al. 2023 between a trained single-layer LSA and one step of gradient descent with
+ * the optimal step size η*: test MSEs, prediction and sensitivity agreement, the weight-derived preconditioner
+ * Γ_eff, and the loss of the weight interpolation midpoint.
+ *
+ * <p>Dimension glossary: {@code d} input dimension, {@code D = d + 1} token width, {@code B} test prompts.
+ */
+public final class OneStepGdComparison {
+
+    /** Acceptance thresholds of the one-step-GD hypothesis. */
+    public record Thresholds(double maxRelativeMseGap, double minModelCos, double maxPredsDiff) {
+        /** Issue defaults: trained MSE within 1% of GD(η*), model cos ≥ 0.999, preds diff ≤ 0.05. */
+        public static Thresholds defaults() {
+            return new Thresholds(0.01, 0.999, 0.05);
+        }
+    }
+
+    /** One row of the verdict table. */
+    public record Check(String criterion, double value, String requirement, boolean passed) {}
+
+    /**
+     * Everything the comparison measured.
+     *
+     * @param metrics flat metric map (keys as in metrics.json)
+     * @param checks the verdict checks
+     * @param gammaEff Γ_eff of the trained layer ({@code [d, d]}), or null for a multi-layer model
+     */
+    public record Result(Map<String, Object> metrics, List<Check> checks, DMatrixRMaj gammaEff) {
+        public boolean consistent() {
+            return checks.stream().allMatch(Check::passed);
+        }
+    }
+
+    private OneStepGdComparison() {}
+
+    /**
+     * Runs the comparison.
+     *
+     * @param trained the trained model's weights
+     * @param test held-out prompts (B of them)
+     * @param etaStar the optimal one-step step size to compare with
+     * @param manager DJL manager for the float64 LSA evaluations
+     */
+    public static Result compare(LsaWeights trained, PromptSet test, double etaStar, Thresholds thresholds,
+            NDManager manager) {
+        int d = test.d();
+        double[] y = test.targets();
+        LsaRegressor model = new LsaRegressor("trained LSA", trained, manager);
+        LsaRegressor construction = new LsaRegressor("GD(η*) construction", OneStepGdConstruction.weights(d, etaStar),
+                manager);
+        GradientDescentOracle gd = GradientDescentOracle.oneStep(etaStar);
+
+        double[] predModel = model.predict(test);
+        double[] predGd = gd.predict(test);
+        double[] predOls = LeastSquaresOracle.ols().predict(test);
+        double[][] jacModel = model.queryJacobians(test);
+        double[][] jacGd = construction.queryJacobians(test);
+
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("eta_star", etaStar);
+        double mseModel = PredictionMetrics.mse(predModel, y);
+        double mseGd = PredictionMetrics.mse(predGd, y);
+        m.put("mse.trained", mseModel);
+        m.put("mse.gd", mseGd);
+        m.put("mse.zero", PredictionMetrics.mse(new ZeroPredictor().predict(test), y));
+        m.put("mse.ols", PredictionMetrics.mse(predOls, y));
+        m.put("mse.relative_gap", (mseModel - mseGd) / mseGd);
+        m.put("preds_diff", PredictionMetrics.predsDiff(predModel, predGd));
+        m.put("preds_rms", PredictionMetrics.predsRms(predModel, predGd));
+        m.put("model_diff", PredictionMetrics.modelDiff(jacModel, jacGd));
+        m.put("model_cos", PredictionMetrics.modelCos(jacModel, jacGd));
+
+        DMatrixRMaj gammaEff = null;
+        if (trained.depth() == 1) {
+            LsaLayerWeights layer = trained.layer(0);
+            m.putAll(interpolation(layer, test, etaStar, manager));
+            gammaEff = gammaEff(layer);
+            double scalar = CommonOps_DDRM.trace(gammaEff) / d;
+            DMatrixRMaj diff = gammaEff.copy();
+            for (int k = 0; k < d; k++) {
+                diff.add(k, k, -etaStar);
+            }
+            m.put("gamma_eff_scalar", scalar);
+            m.put("gamma_eff_residual", org.ejml.dense.row.NormOps_DDRM.normF(diff) / (Math.abs(etaStar) * Math.sqrt(d)));
+            m.putAll(vanishingBlocks(layer));
+        }
+        m.put("test_prompts", test.size());
+
+        List<Check> checks = new ArrayList<>();
+        double gap = (double) m.get("mse.relative_gap");
+        checks.add(new Check("trained MSE vs GD(η*) MSE (relative gap)", gap,
+                "≤ " + thresholds.maxRelativeMseGap(), gap <= thresholds.maxRelativeMseGap()));
+        double cos = (double) m.get("model_cos");
+        checks.add(new Check("model cos (∂ŷ/∂x_q)", cos, "≥ " + thresholds.minModelCos(),
+                cos >= thresholds.minModelCos()));
+        double pd = (double) m.get("preds_diff");
+        checks.add(new Check("preds diff (mean |ŷ_model − ŷ_GD|)", pd, "≤ " + thresholds.maxPredsDiff(),
+                pd <= thresholds.maxPredsDiff()));
+        return new Result(m, checks, gammaEff);
+    }
+
+    /** Γ_eff = −v Aᵀ with A = (W_KᵀW_Q)[:d, :d] and v = (P W_V)[d, d] (DESIGN §2). */
+    public static DMatrixRMaj gammaEff(LsaLayerWeights layer) {
+        int d = layer.dim() - 1;
+        DMatrixRMaj kq = layer.keyQuery();
+        double v = layer.projectedValue().get(d, d);
+        DMatrixRMaj out = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                out.set(i, j, -v * kq.get(j, i));
+            }
+        }
+        return out;
+    }
+
+    /** Norms of the blocks that are even in w and should vanish after training. */
+    static Map<String, Object> vanishingBlocks(LsaLayerWeights layer) {
+        int d = layer.dim() - 1;
+        DMatrixRMaj kq = layer.keyQuery();
+        DMatrixRMaj pv = layer.projectedValue();
+        double pvRow = 0;
+        double kqRow = 0;
+        for (int k = 0; k < d; k++) {
+            pvRow += pv.get(d, k) * pv.get(d, k);
+            kqRow += kq.get(d, k) * kq.get(d, k);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("norm.pv_label_row_x", Math.sqrt(pvRow));
+        m.put("norm.kq_label_row_x", Math.sqrt(kqRow));
+        return m;
+    }
+
+    /**
+     * The interpolation test: rescale the trained layer to {@code W_KQ/β, W_PV·β} with β the mean diagonal of the
+     * x-block of W_KQ, average with the GD(η*) construction, and evaluate the midpoint's MSE.
+     */
+    static Map<String, Object> interpolation(LsaLayerWeights layer, PromptSet test, double etaStar,
+            NDManager manager) {
+        int d = layer.dim() - 1;
+        DMatrixRMaj kq = layer.keyQuery();
+        DMatrixRMaj pv = layer.projectedValue();
+        double beta = 0;
+        for (int k = 0; k < d; k++) {
+            beta += kq.get(k, k);
+        }
+        beta /= d;
+        LsaLayerWeights gd = OneStepGdConstruction.layer(d, etaStar);
+        DMatrixRMaj kqMid = new DMatrixRMaj(kq.numRows, kq.numCols);
+        DMatrixRMaj pvMid = new DMatrixRMaj(kq.numRows, kq.numCols);
+        CommonOps_DDRM.add(0.5 / beta, kq, 0.5, gd.keyQuery(), kqMid);
+        CommonOps_DDRM.add(0.5 * beta, pv, 0.5, gd.projectedValue(), pvMid);
+        LsaWeights mid = LsaWeights.of(List.of(LsaLayerWeights.fromProducts(kqMid, pvMid)));
+        double mse = PredictionMetrics.mse(new LsaRegressor("midpoint", mid, manager).predict(test), test.targets());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("interpolation_beta", beta);
+        m.put("interpolation_mse", mse);
+        return m;
+    }
+}

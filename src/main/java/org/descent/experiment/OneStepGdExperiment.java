@@ -1,0 +1,240 @@
+package org.descent.experiment;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.descent.compare.OneStepGdComparison;
+import org.descent.model.LsaInitialization;
+import org.descent.model.LsaWeights;
+import org.descent.oracle.OptimalStepSize;
+import org.descent.report.Plots;
+import org.descent.report.Report;
+import org.descent.task.PromptSet;
+import org.descent.task.Seeds;
+import org.descent.task.TaskSampler;
+import org.descent.task.TaskSamplers;
+import org.descent.train.Checkpoints;
+import org.descent.train.LsaTrainer;
+import org.descent.train.TrainingState;
+import org.descent.util.AtomicFiles;
+import org.descent.util.Provenance;
+import org.descent.util.RunDirectory;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * The vertical slice of descent: train a linear-self-attention transformer, build the one-step GD construction with
+ * the optimal step size, compare the two on fresh prompts, and write the report (von Oswald et al. 2023, §3).
+ */
+public final class OneStepGdExperiment {
+    private OneStepGdExperiment() {}
+
+    /** A finished training run. */
+    public record Trained(Path checkpoint, TrainingState state, double seconds, double medianStepMs) {}
+
+    /** A finished comparison. */
+    public record Compared(Path report, OneStepGdComparison.Result result, Map<String, Object> metrics) {}
+
+    /**
+     * Trains from scratch (or continues {@code resumeFrom}) and writes the final checkpoint.
+     *
+     * @param resumeFrom a loaded checkpoint's state, or null for a fresh run
+     */
+    public static Trained train(ExperimentConfig cfg, Workspace ws, TrainingState resumeFrom,
+            LsaTrainer.StepListener listener) {
+        TaskSampler sampler = TaskSamplers.forTask(cfg.task());
+        String runId = "train-seed" + cfg.train().seed();
+        Map<String, Object> provenance = Provenance.collect(ws.device());
+        try (NDManager manager = NDManager.newBaseManager(ws.device())) {
+            LsaTrainer trainer = resumeFrom == null
+                    ? LsaTrainer.start(manager, LsaInitialization.gaussian(cfg.task().d(), cfg.model(),
+                            Seeds.derive(cfg.train().seed(), Seeds.INIT, 0)), sampler, cfg.train())
+                    : LsaTrainer.resume(manager, resumeFrom, sampler, cfg.train());
+            int startStep = trainer.step();
+            long t0 = System.nanoTime();
+            LsaTrainer.CheckpointSink sink = (state, status) -> Checkpoints.save(ws.modelsDir(), runId, state, status,
+                    cfg.task(), cfg.model(), cfg.train(), provenance,
+                    Map.of("train_s", (System.nanoTime() - t0) / 1e9), manager).toString();
+            trainer.run(listener, sink);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long[] ns = java.util.Arrays.copyOfRange(trainer.stepNanos(), startStep, trainer.step());
+            java.util.Arrays.sort(ns);
+            double median = ns.length == 0 ? 0 : ns[ns.length / 2] / 1e6;
+            TrainingState state = trainer.snapshot();
+            Map<String, Object> timings = new LinkedHashMap<>();
+            timings.put("train_s", seconds);
+            timings.put("train_step_ms_median", median);
+            timings.put("resumed_from_step", startStep);
+            Path ckpt = Checkpoints.save(ws.modelsDir(), runId, state, "final", cfg.task(), cfg.model(), cfg.train(),
+                    provenance, timings, manager);
+            return new Trained(ckpt, state, seconds, median);
+        }
+    }
+
+    /**
+     * Compares trained weights with one step of GD(η*) on fresh (or frozen) test prompts and writes a report.
+     *
+     * @param frozenTest a frozen evaluation set, or null to draw {@code cfg.eval().testPrompts()} fresh prompts
+     * @param extraManifest entries merged into the report manifest (checkpoint path, timings of earlier phases)
+     */
+    public static Compared compare(ExperimentConfig cfg, Workspace ws, LsaWeights weights, float[] losses,
+            PromptSet frozenTest, Map<String, Object> extraManifest, String kind) {
+        long t0 = System.nanoTime();
+        TaskSampler sampler = TaskSamplers.forTask(cfg.task());
+        long seed = cfg.train().seed();
+        try (NDManager manager = NDManager.newBaseManager(ws.device())) {
+            PromptSet test = frozenTest != null ? frozenTest
+                    : sampler.samplePromptSet(manager, cfg.eval().testPrompts(), Seeds.derive(seed, Seeds.TEST, 0));
+            PromptSet search = sampler.samplePromptSet(manager, cfg.eval().searchPrompts(),
+                    Seeds.derive(seed, Seeds.SEARCH, 0));
+            OptimalStepSize.Estimate searched = OptimalStepSize.lineSearch(search);
+            double closed = OptimalStepSize.closedForm(cfg.task());
+            double etaStar = closed;
+            OneStepGdComparison.Result result = OneStepGdComparison.compare(weights, test, etaStar,
+                    OneStepGdComparison.Thresholds.defaults(), manager);
+            double evalSeconds = (System.nanoTime() - t0) / 1e9;
+
+            Map<String, Object> metrics = new LinkedHashMap<>(result.metrics());
+            metrics.put("eta_star_closed_form", closed);
+            metrics.put("eta_line_search", searched.eta());
+            metrics.put("eta_line_search_se", searched.standardError());
+            metrics.put("mse.gd_theory", OptimalStepSize.closedFormMse(cfg.task()));
+            metrics.put("verdict.one_step_gd", result.consistent() ? "consistent" : "inconsistent");
+            if (losses != null && losses.length > 0) {
+                metrics.put("train_loss_final", tailMean(losses, 100));
+            }
+
+            RunDirectory dir = RunDirectory.create(ws.reportsDir(), kind);
+            try {
+                Map<String, Object> manifest = new LinkedHashMap<>();
+                manifest.put("run_id", dir.runId());
+                manifest.put("kind", kind);
+                manifest.put("config", cfg);
+                Map<String, Object> seeds = new LinkedHashMap<>();
+                seeds.put("run_seed", seed);
+                seeds.put("test_prompts_seed", frozenTest != null ? "frozen dataset" : Seeds.derive(seed, Seeds.TEST, 0));
+                seeds.put("line_search_seed", Seeds.derive(seed, Seeds.SEARCH, 0));
+                manifest.put("seeds", seeds);
+                manifest.put("provenance", Provenance.collect(ws.device()));
+                manifest.putAll(extraManifest);
+                Map<String, Object> timings = new LinkedHashMap<>();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> earlier = (Map<String, Object>) extraManifest.getOrDefault("timings", Map.of());
+                timings.putAll(earlier);
+                timings.put("eval_s", evalSeconds);
+                manifest.put("timings", timings);
+                Report report = buildReport(cfg, weights, losses, result, metrics, searched, dir.runId(), test.size(),
+                        frozenTest != null);
+                report.writeTo(dir, "descent " + kind + " " + dir.runId(), metrics, manifest);
+                return new Compared(dir.publish(), result, metrics);
+            } finally {
+                dir.discard();
+            }
+        }
+    }
+
+    private static double tailMean(float[] losses, int k) {
+        double s = 0;
+        int from = Math.max(0, losses.length - k);
+        for (int i = from; i < losses.length; i++) {
+            s += losses[i];
+        }
+        return s / (losses.length - from);
+    }
+
+    private static Report buildReport(ExperimentConfig cfg, LsaWeights weights, float[] losses,
+            OneStepGdComparison.Result result, Map<String, Object> m, OptimalStepSize.Estimate searched, String runId,
+            int testCount, boolean frozen) {
+        Report r = new Report();
+        boolean ok = result.consistent();
+        r.title("Does the trained LSA implement one step of gradient descent?");
+        r.paragraph("Run `" + runId + "`. Claim under test (von Oswald et al. 2023, Prop. 1 and §3): a single trained "
+                + "linear-self-attention layer on in-context linear regression computes one step of gradient descent "
+                + "on the in-context least-squares loss, with the step size η* that minimises the expected loss.");
+        r.section("Verdict");
+        r.paragraph("**" + (ok ? "Consistent" : "Not consistent") + "** with one step of GD with η* = "
+                + Report.num((double) m.get("eta_star")) + " on " + testCount + (frozen ? " frozen" : " fresh")
+                + " test prompts.");
+        List<List<String>> rows = new ArrayList<>();
+        for (OneStepGdComparison.Check c : result.checks()) {
+            rows.add(List.of(c.criterion(), Report.num(c.value()), c.requirement(), c.passed() ? "pass" : "FAIL"));
+        }
+        r.table(List.of("check", "measured", "required", "result"), rows);
+
+        r.section("Setting");
+        r.table(List.of("setting", "value"), List.of(
+                List.of("task", String.format(Locale.ROOT, "d = %d, N = %d, x ~ %s, w ~ N(0, I), noise σ = %s",
+                        cfg.task().d(), cfg.task().n(), cfg.task().inputs().equals("uniform")
+                                ? "U(−" + cfg.task().inputScale() + ", " + cfg.task().inputScale() + ")^d"
+                                : "N(0, " + cfg.task().inputScale() + "² I)",
+                        cfg.task().noise())),
+                List.of("model", cfg.model().layers() + "-layer LSA" + (cfg.model().weightTied() ? " (weight-tied)" : "")
+                        + ", init std " + cfg.model().initScale()),
+                List.of("training", String.format(Locale.ROOT,
+                        "Adam lr %s (%s), β = (%s, %s), batch %d, %d steps, clip %s, seed %d",
+                        cfg.train().lr(), cfg.train().schedule(), cfg.train().beta1(), cfg.train().beta2(),
+                        cfg.train().batchSize(), cfg.train().steps(), cfg.train().clipNorm(), cfg.train().seed())),
+                List.of("loss", "plain mean squared error mean((ŷ − y)²), no ½"),
+                List.of("readout", "ŷ = −(last coordinate of the query token after the last layer)")));
+
+        r.section("Test loss");
+        r.table(List.of("predictor", "test MSE"), List.of(
+                List.of("trained LSA", Report.num((double) m.get("mse.trained"))),
+                List.of("one GD step, η*", Report.num((double) m.get("mse.gd"))),
+                List.of("one GD step, η* (closed-form expected loss)", Report.num((double) m.get("mse.gd_theory"))),
+                List.of("OLS (min-norm)", Report.num((double) m.get("mse.ols"))),
+                List.of("zero predictor", Report.num((double) m.get("mse.zero"))),
+                List.of("interpolation midpoint (trained ↔ construction)",
+                        m.containsKey("interpolation_mse") ? Report.num((double) m.get("interpolation_mse")) : "n/a")));
+
+        r.section("Agreement with GD(η*)");
+        r.table(List.of("metric", "value", "definition"), List.of(
+                List.of("preds diff", Report.num((double) m.get("preds_diff")), "mean |ŷ_LSA − ŷ_GD|"),
+                List.of("preds RMS", Report.num((double) m.get("preds_rms")), "sqrt(mean (ŷ_LSA − ŷ_GD)²)"),
+                List.of("model diff", Report.num((double) m.get("model_diff")),
+                        "mean ‖∂ŷ_LSA/∂x_q − ∂ŷ_GD/∂x_q‖₂ (autograd)"),
+                List.of("model cos", Report.num((double) m.get("model_cos")),
+                        "mean per-prompt cosine of the two Jacobians")));
+
+        r.section("Step size");
+        r.paragraph(String.format(Locale.ROOT, "Closed form η* = N / (s (N + κ + d − 2) + σ²) = %s. Numerical line "
+                + "search (Brent) on %d Monte-Carlo prompts: %s ± %s (batch-means standard error).",
+                Report.num((double) m.get("eta_star_closed_form")), cfg.eval().searchPrompts(),
+                Report.num(searched.eta()), Report.num(searched.standardError())));
+
+        if (result.gammaEff() != null) {
+            DMatrixRMaj g = result.gammaEff();
+            double[][] gm = new double[g.numRows][g.numCols];
+            for (int i = 0; i < g.numRows; i++) {
+                for (int j = 0; j < g.numCols; j++) {
+                    gm[i][j] = g.get(i, j);
+                }
+            }
+            r.section("Effective preconditioner Γ_eff");
+            r.paragraph(String.format(Locale.ROOT, "Γ_eff = −v Aᵀ with A = (W_KᵀW_Q)[:d,:d], v = (P W_V)[d,d]. "
+                    + "Scalar fit tr(Γ_eff)/d = %s (η* = %s); ‖Γ_eff − η* I‖_F / ‖η* I‖_F = %s. "
+                    + "Norms of the blocks that should vanish: ‖(P W_V)[d,:d]‖ = %s, ‖(W_KᵀW_Q)[d,:d]‖ = %s.",
+                    Report.num((double) m.get("gamma_eff_scalar")), Report.num((double) m.get("eta_star")),
+                    Report.num((double) m.get("gamma_eff_residual")), Report.num((double) m.get("norm.pv_label_row_x")),
+                    Report.num((double) m.get("norm.kq_label_row_x"))));
+            r.figure("gamma_eff", "Γ_eff heat map", Plots.heatMap("Γ_eff of the trained layer", gm));
+        }
+        if (losses != null && losses.length > 0) {
+            r.section("Training");
+            r.figure("loss_curve", "training loss with the GD(η*) level",
+                    Plots.lossCurve(losses, List.of(new Plots.Level("GD(η*) test MSE", (double) m.get("mse.gd")))));
+        }
+        r.section("Reproduce");
+        r.paragraph("Every number above comes from `metrics.json`; `manifest.json` records the config, seeds, versions, "
+                + "git commit, device and timings. Re-run with the same config and seed to get the same numbers on CPU.");
+        return r;
+    }
+
+    /** SHA-256 of the checkpoint's parameter file, for manifests. */
+    public static String parameterChecksum(Path checkpoint) {
+        return AtomicFiles.sha256(checkpoint.resolve("lsa.params"));
+    }
+}

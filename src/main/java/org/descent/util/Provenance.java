@@ -1,0 +1,71 @@
+package org.descent.util;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where an artifact came from: software versions, git commit, machine, device and threads. Goes into every
+ * {@code manifest.json}.
+ */
+public final class Provenance {
+    private Provenance() {}
+
+    /** Version of descent itself (from the jar manifest, or "dev" when run from classes). */
+    public static String descentVersion() {
+        String v = Provenance.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Collects the provenance record for a run on {@code device}. */
+    public static Map<String, Object> collect(Device device) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("created", OffsetDateTime.now().toString());
+        out.put("descent", descentVersion());
+        out.put("git", gitCommit());
+        Engine engine = Engine.getInstance();
+        out.put("engine", engine.getEngineName());
+        out.put("engine_version", engine.getVersion());
+        out.put("djl_version", Engine.getDjlVersion());
+        out.put("ejml_version", org.ejml.EjmlVersion.VERSION);
+        out.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        out.put("cpus", Runtime.getRuntime().availableProcessors());
+        out.put("device", device.toString());
+        out.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        out.put("torch_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
+        return out;
+    }
+
+    /** {@code git rev-parse HEAD} plus "-dirty" when the work tree has changes; "unknown" outside a repository. */
+    public static String gitCommit() {
+        String head = run("git", "rev-parse", "HEAD");
+        if (head == null || head.isBlank()) {
+            return "unknown";
+        }
+        String status = run("git", "status", "--porcelain", "--untracked-files=no");
+        return head.trim() + (status != null && !status.isBlank() ? "-dirty" : "");
+    }
+
+    private static String run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return null;
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
