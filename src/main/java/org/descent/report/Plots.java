@@ -47,7 +47,10 @@ public final class Plots {
         }
         XYChart chart = new XYChartBuilder().width(820).height(420).title("Training loss (MSE, no ½)")
                 .xAxisTitle("step").yAxisTitle("loss").build();
-        chart.getStyler().setYAxisLogarithmic(true);
+        double lo = java.util.Arrays.stream(y).min().orElse(1);
+        double hi = java.util.Arrays.stream(y).max().orElse(1);
+        chart.getStyler().setYAxisLogarithmic(hi / lo > 20); // a log axis shows no ticks within one decade
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         XYSeries s = chart.addSeries("train loss" + (window > 1 ? " (mean of " + window + " steps)" : ""), x, y);

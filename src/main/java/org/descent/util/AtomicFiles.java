@@ -30,6 +30,11 @@ public final class AtomicFiles {
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     writer.write(out);
                 }
+                if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                    // temp files are created owner-only; artifacts are meant to be shared
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(
+                            "rw-r--r--"));
+                }
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
