@@ -26,8 +26,17 @@ public final class OptimalStepSize {
     /** Result of a step-size search: the minimiser, its Monte-Carlo standard error, and the MSE there. */
     public record Estimate(double eta, double standardError, double mse) {}
 
-    /** η* in closed form; only for the isotropic linear tasks of DESIGN §3. */
+    /** Whether the closed form applies: isotropic inputs, linear labels, w ~ N(0, I) (DESIGN §3). */
+    public static boolean closedFormApplies(TaskConfig task) {
+        return task.hasIsotropicInputs() && task.isLinearRegression();
+    }
+
+    /** η* in closed form; only for the isotropic linear tasks of DESIGN §3 (see {@link #closedFormApplies}). */
     public static double closedForm(TaskConfig task) {
+        if (!closedFormApplies(task)) {
+            throw new IllegalArgumentException("the closed-form η* needs isotropic inputs and linear labels; use the "
+                    + "line search for this task");
+        }
         TaskConfig.InputMoments m = task.inputMoments();
         double s = m.secondMoment();
         return task.n() / (s * (task.n() + m.kurtosis() + task.d() - 2) + task.noise() * task.noise());

@@ -9,16 +9,21 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Template for samplers of the form "draw inputs, draw a task function per prompt, label, add noise, lay out
- * tokens". Subclasses supply the two draws; the token layout lives here only.
+ * tokens". Subclasses supply the task function; the input distributions and the token layout live here only.
  *
  * <p>Dimension glossary: {@code B} prompts, {@code T = N + 1} examples per prompt (the last is the query),
  * {@code d} input dimension.
+ *
+ * <p>Every draw comes from the engine's random generator, re-seeded from the batch seed, in a fixed order (inputs,
+ * task function, noise), so a batch is a pure function of (task, batch size, seed) on a given device.
  */
 public abstract class RegressionSampler implements TaskSampler {
     protected final TaskConfig task;
+    private final float[] inputFactorT; // Lᵀ of Σ = L Lᵀ, [d, d] row-major; null for isotropic inputs
 
     protected RegressionSampler(TaskConfig task) {
         this.task = task;
+        this.inputFactorT = task.hasIsotropicInputs() ? null : transposedFloats(task.inputCovarianceFactor());
     }
 
     @Override
@@ -26,8 +31,41 @@ public abstract class RegressionSampler implements TaskSampler {
         return task;
     }
 
-    /** Inputs x of shape {@code [B, T, d]}, float32. */
-    protected abstract NDArray sampleInputs(NDManager manager, int batchSize);
+    /**
+     * Inputs x of shape {@code [B, T, d]}, float32: U(−a, a)^d, N(0, a² I), or {@code x = L z} with
+     * {@code z ~ N(0, I)} and {@code Σ = L Lᵀ} the Cholesky factorisation of the task's covariance.
+     */
+    protected NDArray sampleInputs(NDManager manager, int batchSize) {
+        Shape shape = new Shape(batchSize, task.tokens(), task.d());
+        if (inputFactorT != null) {
+            NDArray z = manager.randomNormal(0f, 1f, shape, DataType.FLOAT32); // [B, T, d]
+            return z.matMul(manager.create(inputFactorT, new Shape(task.d(), task.d()))); // rows z Lᵀ = (L z)ᵀ
+        }
+        float a = (float) task.inputScale();
+        return task.inputs().equals(TaskConfig.GAUSSIAN)
+                ? manager.randomNormal(0f, a, shape, DataType.FLOAT32)
+                : manager.randomUniform(-a, a, shape, DataType.FLOAT32);
+    }
+
+    /** {@code mᵀ} as row-major floats. */
+    static float[] transposedFloats(org.ejml.data.DMatrixRMaj m) {
+        float[] out = new float[m.numRows * m.numCols];
+        for (int i = 0; i < m.numRows; i++) {
+            for (int j = 0; j < m.numCols; j++) {
+                out[j * m.numRows + i] = (float) m.get(i, j);
+            }
+        }
+        return out;
+    }
+
+    /** Requires the sampler's task to be of {@code family}; for subclass constructors. */
+    static TaskConfig requireFamily(TaskConfig task, String family, String sampler) {
+        if (!task.family().equals(family)) {
+            throw new IllegalArgumentException(sampler + " samples family \"" + family + "\", but the task has family \""
+                    + task.family() + "\"; use TaskSamplers.forTask");
+        }
+        return task;
+    }
 
     /** Noise-free labels of shape {@code [B, T]} for inputs {@code x [B, T, d]} under a freshly drawn task per prompt. */
     protected abstract NDArray sampleResponses(NDManager manager, NDArray x);
