@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Do transformers learn in context by gradient descent? Train linear-self-attention transformers, "
                 + "build the gradient-descent constructions, compare, report.",
         subcommands = {VerifyCommand.class, TrainCommand.class, CompareCommand.class, BenchCommand.class,
-                DatasetCommand.class, CommandLine.HelpCommand.class})
+                DatasetCommand.class, ReproduceCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (arguments, configs, files). */
     public static final int EXIT_USAGE = 2;

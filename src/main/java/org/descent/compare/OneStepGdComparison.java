@@ -8,6 +8,7 @@ import java.util.Map;
 import org.descent.model.LsaLayerWeights;
 import org.descent.model.LsaRegressor;
 import org.descent.model.LsaWeights;
+import org.descent.oracle.EffectivePreconditioner;
 import org.descent.oracle.GradientDescentOracle;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.oracle.OneStepGdConstruction;
@@ -92,7 +93,8 @@ public final class OneStepGdComparison {
         if (trained.depth() == 1) {
             LsaLayerWeights layer = trained.layer(0);
             m.putAll(interpolation(layer, test, etaStar, manager));
-            gammaEff = gammaEff(layer);
+            EffectivePreconditioner ep = EffectivePreconditioner.of(layer);
+            gammaEff = ep.gamma();
             double scalar = CommonOps_DDRM.trace(gammaEff) / d;
             DMatrixRMaj diff = gammaEff.copy();
             for (int k = 0; k < d; k++) {
@@ -100,7 +102,8 @@ public final class OneStepGdComparison {
             }
             m.put("gamma_eff_scalar", scalar);
             m.put("gamma_eff_residual", org.ejml.dense.row.NormOps_DDRM.normF(diff) / (Math.abs(etaStar) * Math.sqrt(d)));
-            m.putAll(vanishingBlocks(layer));
+            m.put("norm.pv_label_row_x", ep.valueLabelFromInputsNorm());
+            m.put("norm.kq_label_row_x", ep.keyQueryLabelRowNorm());
         }
         m.put("test_prompts", test.size());
 
@@ -115,37 +118,6 @@ public final class OneStepGdComparison {
         checks.add(new Check("preds diff (mean |ŷ_model − ŷ_GD|)", pd, "≤ " + thresholds.maxPredsDiff(),
                 pd <= thresholds.maxPredsDiff()));
         return new Result(m, checks, gammaEff);
-    }
-
-    /** Γ_eff = −v Aᵀ with A = (W_KᵀW_Q)[:d, :d] and v = (P W_V)[d, d] (DESIGN §2). */
-    public static DMatrixRMaj gammaEff(LsaLayerWeights layer) {
-        int d = layer.dim() - 1;
-        DMatrixRMaj kq = layer.keyQuery();
-        double v = layer.projectedValue().get(d, d);
-        DMatrixRMaj out = new DMatrixRMaj(d, d);
-        for (int i = 0; i < d; i++) {
-            for (int j = 0; j < d; j++) {
-                out.set(i, j, -v * kq.get(j, i));
-            }
-        }
-        return out;
-    }
-
-    /** Norms of the blocks that are even in w and should vanish after training. */
-    static Map<String, Object> vanishingBlocks(LsaLayerWeights layer) {
-        int d = layer.dim() - 1;
-        DMatrixRMaj kq = layer.keyQuery();
-        DMatrixRMaj pv = layer.projectedValue();
-        double pvRow = 0;
-        double kqRow = 0;
-        for (int k = 0; k < d; k++) {
-            pvRow += pv.get(d, k) * pv.get(d, k);
-            kqRow += kq.get(d, k) * kq.get(d, k);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("norm.pv_label_row_x", Math.sqrt(pvRow));
-        m.put("norm.kq_label_row_x", Math.sqrt(kqRow));
-        return m;
     }
 
     /**

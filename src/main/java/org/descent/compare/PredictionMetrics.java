@@ -85,4 +85,24 @@ public final class PredictionMetrics {
         }
         return out;
     }
+
+    /** Per-prompt {@code |ŷ_A − ŷ_B|}, whose mean is preds diff. */
+    public static double[] absoluteDifferences(double[] a, double[] b) {
+        sameLength(a.length, b.length);
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = Math.abs(a[i] - b[i]);
+        }
+        return out;
+    }
+
+    /** Per-prompt cosine of two Jacobians, whose mean is model cos. */
+    public static double[] cosines(double[][] ja, double[][] jb) {
+        sameLength(ja.length, jb.length);
+        double[] out = new double[ja.length];
+        for (int b = 0; b < ja.length; b++) {
+            out[b] = modelCos(new double[][] {ja[b]}, new double[][] {jb[b]});
+        }
+        return out;
+    }
 }

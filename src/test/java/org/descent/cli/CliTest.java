@@ -109,6 +109,18 @@ class CliTest {
     }
 
     @Test
+    void reproduceListsPresetsAndRejectsUnknownOnes() {
+        Result list = run("reproduce", "--list");
+        assertEquals(0, list.code(), list.err());
+        for (String p : List.of("von-oswald-single-layer", "von-oswald-multi-layer", "ahn-preconditioned",
+                "mahankali-nonlinear", "garg-curves")) {
+            assertTrue(list.out().contains(p), list.out());
+        }
+        assertOneLineError(run("reproduce", "nonsense-preset"), "unknown preset");
+        assertOneLineError(run("reproduce", "garg-curves", "--seeds", "0"), "--seeds");
+    }
+
+    @Test
     void benchPrintsJson() throws IOException {
         Result r = run("bench", "--json", "--measure", "5", "--warmup-steps", "1", "--batch", "64");
         assertEquals(0, r.code(), r.err());

@@ -1,0 +1,83 @@
+package org.descent.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.descent.experiment.reproduce.Headline;
+import org.descent.experiment.reproduce.Preset;
+import org.descent.experiment.reproduce.PresetRun;
+import org.descent.experiment.reproduce.Presets;
+import org.descent.experiment.reproduce.ReproductionReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code descent reproduce <preset>}: one-command reproductions of published claims. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = {"Reproduce a published ICL-as-GD claim with exact theory as the reference and write a report "
+                + "whose first section states the claim, the measured numbers with 95% intervals and a verdict.",
+                "Presets: von-oswald-single-layer, von-oswald-multi-layer, ahn-preconditioned, mahankali-nonlinear, "
+                        + "garg-curves (--list describes them)."})
+final class ReproduceCommand implements Callable<Integer> {
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PRESET", description = "The preset to run.")
+    String preset;
+
+    @Option(names = "--list", description = "List the presets and their claims.")
+    boolean list;
+
+    @Option(names = "--seeds", defaultValue = "1", paramLabel = "S",
+            description = "Training seeds 0..S-1 (default 1); intervals are over seeds when S > 1.")
+    int seeds;
+
+    @Option(names = "--first-seed", defaultValue = "0", paramLabel = "S", description = "First seed (default 0).")
+    long firstSeed;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (list) {
+            for (Preset p : Presets.all()) {
+                out.println(p.name());
+                out.println("    " + p.paper());
+            }
+            return 0;
+        }
+        if (preset == null) {
+            throw new IllegalArgumentException("name a preset (descent reproduce --list shows them)");
+        }
+        if (seeds <= 0) {
+            throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
+        }
+        Preset p = Presets.named(preset);
+        runtime.configureEngine();
+        List<Long> seedList = new ArrayList<>();
+        for (int i = 0; i < seeds; i++) {
+            seedList.add(firstSeed + i);
+        }
+        out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
+        out.flush();
+        long t0 = System.nanoTime();
+        try (PresetRun run = new PresetRun(runtime.workspace(), seedList, out,
+                steps -> new Progress("train", steps, 0, runtime.quiet))) {
+            ReproductionReport.Outcome o = ReproductionReport.run(p, run);
+            out.println();
+            for (Headline h : o.result().headlines()) {
+                out.printf(Locale.ROOT, "  %-62s %-30s %-10s %s%n", h.name(), h.intervalText(), h.requirement(),
+                        h.verdict() == null ? "" : h.verdict().label());
+            }
+            out.println();
+            out.printf(Locale.ROOT, "verdict: %s (%.0f s)%n", o.result().verdict().label().toUpperCase(Locale.ROOT),
+                    (System.nanoTime() - t0) / 1e9);
+            out.println("report: " + o.report().resolve("report.html"));
+        }
+        return 0;
+    }
+}

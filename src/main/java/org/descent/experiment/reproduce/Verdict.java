@@ -1,0 +1,48 @@
+package org.descent.experiment.reproduce;
+
+import org.descent.compare.Bootstrap;
+
+/** The outcome of testing one claim against a confidence interval. */
+public enum Verdict {
+    SUPPORTED("supported"),
+    NOT_SUPPORTED("not supported"),
+    INCONCLUSIVE("inconclusive");
+
+    private final String label;
+
+    Verdict(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** Claim "metric ≤ threshold": supported when the whole interval is below, refuted when the whole is above. */
+    public static Verdict atMost(Bootstrap.Interval ci, double threshold) {
+        if (ci.upper() <= threshold) {
+            return SUPPORTED;
+        }
+        return ci.lower() > threshold ? NOT_SUPPORTED : INCONCLUSIVE;
+    }
+
+    /** Claim "metric ≥ threshold". */
+    public static Verdict atLeast(Bootstrap.Interval ci, double threshold) {
+        if (ci.lower() >= threshold) {
+            return SUPPORTED;
+        }
+        return ci.upper() < threshold ? NOT_SUPPORTED : INCONCLUSIVE;
+    }
+
+    /** The conjunction of several verdicts: any refutation refutes, any doubt leaves it open. */
+    public static Verdict all(Iterable<Verdict> verdicts) {
+        boolean open = false;
+        for (Verdict v : verdicts) {
+            if (v == NOT_SUPPORTED) {
+                return NOT_SUPPORTED;
+            }
+            open |= v == INCONCLUSIVE;
+        }
+        return open ? INCONCLUSIVE : SUPPORTED;
+    }
+}

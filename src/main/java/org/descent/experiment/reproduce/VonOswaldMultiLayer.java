@@ -1,0 +1,202 @@
+package org.descent.experiment.reproduce;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.descent.compare.AlgorithmDistances;
+import org.descent.compare.PredictionMetrics;
+import org.descent.experiment.EvalConfig;
+import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.OneStepGdExperiment;
+import org.descent.model.LsaRegressor;
+import org.descent.model.LsaWeights;
+import org.descent.model.ModelConfig;
+import org.descent.oracle.EffectivePreconditioner;
+import org.descent.oracle.PreconditionerTheory;
+import org.descent.oracle.StepSizeFitter;
+import org.descent.regressor.QuerySensitivity;
+import org.descent.report.Plots;
+import org.descent.report.Report;
+import org.descent.task.PromptSet;
+import org.descent.task.Seeds;
+import org.descent.task.TaskConfig;
+import org.descent.train.TrainConfig;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * von Oswald et al. 2023, multi-layer: K-layer LSAs (K = 1, 2, 3) against K-step GD with fitted step sizes, GD++
+ * (each layer also applies x ← (I − γ_k C) x) and K-step PGD, each fitted on Monte-Carlo prompts; per-layer weight
+ * analysis; hand-built constructions checked against their oracles.
+ */
+final class VonOswaldMultiLayer implements Preset {
+    static final int[] DEPTHS = {1, 2, 3};
+    static final int[] STEPS = {2000, 4000, 5000};
+    static final double LR = 3e-3;
+    static final int FIT_PROMPTS = 4000;
+    /** A trained K-layer LSA "clearly beats" K-step GD: at most this fraction of its MSE. */
+    static final double MAX_MSE_RATIO = 0.95;
+    /** Hand-built constructions equal their oracles to this (float64 LSA vs EJML). */
+    static final double CONSTRUCTION_TOL = 1e-5;
+
+    @Override
+    public String name() {
+        return "von-oswald-multi-layer";
+    }
+
+    @Override
+    public String paper() {
+        return "von Oswald et al. 2023, Transformers learn in-context by gradient descent (ICML), §4, Fig. 3–4";
+    }
+
+    @Override
+    public String claim() {
+        return "With K > 1 layers, trained linear-self-attention transformers beat K steps of plain gradient descent "
+                + "(even with tuned step sizes) and align with GD++, which also transforms the inputs by "
+                + "x ← (I − γ XᵀX/N) x in every layer, an iterative curvature correction.";
+    }
+
+    static ExperimentConfig config(int k) {
+        TrainConfig base = TrainConfig.defaults();
+        TrainConfig t = new TrainConfig(STEPS[k - 1], base.batchSize(), LR, base.beta1(), base.beta2(),
+                base.epsilon(), base.clipNorm(), TrainConfig.COSINE, 0, 0.0, 0L, 0);
+        return new ExperimentConfig(TaskConfig.defaults(), new ModelConfig(k, false, 0.1), t, EvalConfig.defaults());
+    }
+
+    @Override
+    public PresetResult run(PresetRun run) {
+        TaskConfig task = TaskConfig.defaults();
+        int d = task.d();
+        Map<Integer, List<SeedSample>> ratio = new LinkedHashMap<>();
+        Map<Integer, List<SeedSample>> closer = new LinkedHashMap<>();
+        List<SeedSample> construction = new ArrayList<>();
+        List<List<String>> depthRows = new ArrayList<>();
+        List<List<String>> layerRows = new ArrayList<>();
+        List<List<String>> fitRows = new ArrayList<>();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        Map<String, Object> configs = new LinkedHashMap<>();
+        double[] mseTrainedBySeed0 = new double[DEPTHS.length];
+        double[] mseGdBySeed0 = new double[DEPTHS.length];
+        double[] mseGdppBySeed0 = new double[DEPTHS.length];
+        for (int k : DEPTHS) {
+            configs.put(k + "-layer", config(k));
+        }
+        for (long seed : run.seeds()) {
+            PromptSet fit = run.prompts(task, seed, Seeds.SEARCH, FIT_PROMPTS);
+            PromptSet test = run.prompts(task, seed, Seeds.TEST, EvalConfig.defaults().testPrompts());
+            double maxConstructionDiff = 0;
+            for (int k : DEPTHS) {
+                OneStepGdExperiment.Trained t = run.train(k + "-layer LSA", config(k), seed);
+                long f0 = System.nanoTime();
+                StepSizeFitter.Fit gd = StepSizeFitter.gd(fit, k);
+                StepSizeFitter.Fit gdpp = StepSizeFitter.gdPlusPlus(fit, k);
+                StepSizeFitter.Fit pgd = StepSizeFitter.preconditionedGd(fit, PreconditionerTheory.optimal(task), k);
+                run.time("fit_s", (System.nanoTime() - f0) / 1e9);
+                long e0 = System.nanoTime();
+                LsaWeights weights = t.state().weights();
+                LsaRegressor model = new LsaRegressor(k + "-layer LSA", weights, run.manager());
+                double[] pm = model.predict(test);
+                double[][] jm = model.queryJacobians(test);
+                double[] y = test.targets();
+                double[] seM = PredictionMetrics.squaredErrors(pm, y);
+                Map<String, double[]> preds = new LinkedHashMap<>();
+                for (StepSizeFitter.Fit f : List.of(gd, gdpp, pgd)) {
+                    QuerySensitivity oracle = f.toOracle();
+                    double[] po = oracle.predict(test);
+                    preds.put(f.algorithm(), po);
+                    double[] pc = new LsaRegressor("construction", f.toConstruction(d), run.manager()).predict(test);
+                    for (int i = 0; i < po.length; i++) {
+                        maxConstructionDiff = Math.max(maxConstructionDiff, Math.abs(po[i] - pc[i]));
+                    }
+                    double[][] jo = oracle.queryJacobians(test);
+                    depthRows.add(List.of(Integer.toString(k), Long.toString(seed), f.algorithm(),
+                            Report.num(PredictionMetrics.mse(po, y)), Report.num(PredictionMetrics.mse(pm, y)),
+                            Report.num(PredictionMetrics.predsDiff(pm, po)), Report.num(PredictionMetrics.modelCos(jm, jo))));
+                    fitRows.add(List.of(Integer.toString(k), Long.toString(seed), f.algorithm(),
+                            Arrays.toString(Arrays.stream(f.etas()).mapToObj(Report::num).toArray()),
+                            f.algorithm().equals("GD++")
+                                    ? Arrays.toString(Arrays.stream(f.gammas()).mapToObj(Report::num).toArray()) : "",
+                            Report.num(f.mse())));
+                }
+                double[] seGd = PredictionMetrics.squaredErrors(preds.get("GD"), y);
+                ratio.computeIfAbsent(k, x -> new ArrayList<>()).add(SeedSample.relativeGap(seM, seGd));
+                double[] dGdpp = PredictionMetrics.absoluteDifferences(pm, preds.get("GD++"));
+                double[] dGd = PredictionMetrics.absoluteDifferences(pm, preds.get("GD"));
+                double[] closerDiff = new double[dGd.length];
+                for (int i = 0; i < dGd.length; i++) {
+                    closerDiff[i] = dGdpp[i] - dGd[i];
+                }
+                closer.computeIfAbsent(k, x -> new ArrayList<>()).add(SeedSample.mean(closerDiff));
+                if (seed == run.seeds().get(0)) {
+                    mseTrainedBySeed0[k - 1] = PredictionMetrics.mse(pm, y);
+                    mseGdBySeed0[k - 1] = PredictionMetrics.mse(preds.get("GD"), y);
+                    mseGdppBySeed0[k - 1] = PredictionMetrics.mse(preds.get("GD++"), y);
+                    for (int l = 0; l < k; l++) {
+                        EffectivePreconditioner ep = EffectivePreconditioner.of(weights, l);
+                        // the input update is x ← x + PV[:d,:d] C A x: its GD++ form (I − γC) has γ-matrix −PV[:d,:d]·A
+                        org.ejml.data.DMatrixRMaj gammaInputs = new org.ejml.data.DMatrixRMaj(d, d);
+                        CommonOps_DDRM.mult(ep.inputCorrection(), ep.keyQueryInputs(), gammaInputs);
+                        double corr = CommonOps_DDRM.trace(gammaInputs) / d;
+                        layerRows.add(List.of(Integer.toString(k), Integer.toString(l),
+                                Report.num(CommonOps_DDRM.trace(ep.gamma()) / d),
+                                Report.num(AlgorithmDistances.distanceToIdentity(ep.gamma())),
+                                Report.num(corr),
+                                Report.num(corr == 0 ? Double.NaN
+                                        : AlgorithmDistances.distanceToIdentity(gammaInputs)),
+                                Report.num(ep.valueLabelFromInputsNorm()), Report.num(ep.keyQueryLabelRowNorm()),
+                                k > 1 ? Report.num(gdpp.gammas()[l]) : "",
+                                Report.num(gdpp.etas()[l])));
+                    }
+                }
+                run.time("eval_s", (System.nanoTime() - e0) / 1e9);
+            }
+            construction.add(SeedSample.fixed(maxConstructionDiff));
+        }
+        List<Headline> heads = new ArrayList<>();
+        for (int k : DEPTHS) {
+            if (k == 1) {
+                heads.add(SeedSample.info("1-layer: MSE(trained)/MSE(fitted GD) − 1", ratio.get(k)));
+                continue;
+            }
+            heads.add(SeedSample.atMost(k + "-layer: MSE(trained)/MSE(fitted " + k + "-step GD) − 1", ratio.get(k),
+                    MAX_MSE_RATIO - 1));
+            heads.add(SeedSample.atMost(k + "-layer: preds diff to GD++ minus preds diff to GD", closer.get(k), 0.0));
+        }
+        heads.add(SeedSample.atMost("max |ŷ construction − ŷ oracle| (GD, GD++, PGD; all K)", construction,
+                CONSTRUCTION_TOL));
+        metrics.put("mse_trained_seed0", mseTrainedBySeed0);
+        metrics.put("mse_fitted_gd_seed0", mseGdBySeed0);
+        metrics.put("mse_fitted_gdpp_seed0", mseGdppBySeed0);
+        double[] depths = Arrays.stream(DEPTHS).asDoubleStream().toArray();
+        return new PresetResult(heads, metrics, r -> {
+            r.section("Test MSE and alignment by depth");
+            r.paragraph("Fitted algorithms use per-layer step sizes (and γ for GD++) fitted on " + FIT_PROMPTS
+                    + " Monte-Carlo prompts from a spread start; PGD uses the one-step optimal Γ* (∝ I here). "
+                    + "Columns 'preds diff' and 'model cos' compare the trained LSA with each algorithm on 10,000 "
+                    + "test prompts.");
+            r.table(List.of("K", "seed", "algorithm", "MSE (algorithm)", "MSE (trained)", "preds diff", "model cos"),
+                    depthRows);
+            r.figure("mse_by_depth", "MSE by depth", Plots.curves("Test MSE by depth (seed " + run.seeds().get(0)
+                    + ")", "layers K", "MSE", List.of(new Plots.Curve("trained LSA", depths, mseTrainedBySeed0),
+                    new Plots.Curve("fitted K-step GD", depths, mseGdBySeed0),
+                    new Plots.Curve("fitted GD++", depths, mseGdppBySeed0)), false));
+            r.section("Per-layer analysis (first seed)");
+            r.paragraph("Γ_eff = −v Aᵀ of each layer (scalar fit tr/d and Dist(Γ_eff, I) = min_α ‖Γ − αI‖_F/‖Γ‖_F); "
+                    + "the input correction: a layer maps x ← x + (P W_V)[:d,:d] C A x, i.e. x ← (I − Γ_x C) x with "
+                    + "Γ_x = −(P W_V)[:d,:d] A (γ I for a GD++ layer; scalar fit and Dist to I); the norms "
+                    + "of the blocks a GD layer leaves at zero; and the fitted GD++ γ_k, η_k for comparison. A layer "
+                    + "looks like a GD step when Dist(Γ_eff, I) is small; like GD++ when its input correction is also "
+                    + "close to a multiple of I.");
+            r.table(List.of("K", "layer", "tr(Γ_eff)/d", "Dist(Γ_eff, I)", "tr(Γ_x)/d", "Dist(Γ_x, I)",
+                    "‖PV[d,:d]‖", "‖KQ[d,:d]‖", "GD++ γ_k", "GD++ η_k"), layerRows);
+            r.section("Fitted parameters");
+            r.table(List.of("K", "seed", "algorithm", "η_k", "γ_k", "fit MSE"), fitRows);
+        }, configs);
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+}
