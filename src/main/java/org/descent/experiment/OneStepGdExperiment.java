@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.descent.compare.BaselineCurves;
 import org.descent.compare.OneStepGdComparison;
+import org.descent.model.LsaRegressor;
+import org.descent.regressor.InContextRegressor;
 import org.descent.model.LsaInitialization;
 import org.descent.model.LsaWeights;
 import org.descent.oracle.OptimalStepSize;
@@ -96,6 +99,11 @@ public final class OneStepGdExperiment {
             double etaStar = closedApplies ? closed : searched.eta();
             OneStepGdComparison.Result result = OneStepGdComparison.compare(weights, test, etaStar,
                     OneStepGdComparison.Thresholds.defaults(), manager);
+            List<InContextRegressor> curveSet = new ArrayList<>();
+            curveSet.add(new LsaRegressor("trained LSA", weights, manager));
+            curveSet.addAll(BaselineCurves.baselines(cfg.task().noise(), etaStar));
+            Map<String, Double> baselineMse = BaselineCurves.mse(curveSet.subList(1, curveSet.size()), test);
+            Map<String, double[]> curves = BaselineCurves.curves(curveSet, test.head(Math.min(test.size(), 2000)));
             double evalSeconds = (System.nanoTime() - t0) / 1e9;
 
             Map<String, Object> metrics = new LinkedHashMap<>(result.metrics());
@@ -110,6 +118,8 @@ public final class OneStepGdExperiment {
             if (losses != null && losses.length > 0) {
                 metrics.put("train_loss_final", tailMean(losses, 100));
             }
+            baselineMse.forEach((name, v) -> metrics.put("baseline_mse." + name, v));
+            metrics.put("error_vs_k", curves);
 
             RunDirectory dir = RunDirectory.create(ws.reportsDir(), kind);
             try {
@@ -132,6 +142,7 @@ public final class OneStepGdExperiment {
                 manifest.put("timings", timings);
                 Report report = buildReport(cfg, weights, losses, result, metrics, searched, dir.runId(), test.size(),
                         frozenTest != null);
+                baselineSection(report, baselineMse, curves);
                 report.writeTo(dir, "descent " + kind + " " + dir.runId(), metrics, manifest);
                 return new Compared(dir.publish(), result, metrics);
             } finally {
@@ -234,6 +245,24 @@ public final class OneStepGdExperiment {
         r.paragraph("Every number above comes from `metrics.json`; `manifest.json` records the config, seeds, versions, "
                 + "git commit, device and timings. Re-run with the same config and seed to get the same numbers on CPU.");
         return r;
+    }
+
+    private static void baselineSection(Report r, Map<String, Double> mse, Map<String, double[]> curves) {
+        r.section("Baselines");
+        List<List<String>> rows = new ArrayList<>();
+        mse.forEach((name, v) -> rows.add(List.of(name, Report.num(v))));
+        r.table(List.of("baseline", "test MSE"), rows);
+        int n = curves.values().iterator().next().length;
+        double[] ks = new double[n];
+        for (int k = 1; k <= n; k++) {
+            ks[k - 1] = k;
+        }
+        List<Plots.Curve> cs = new ArrayList<>();
+        curves.forEach((name, y) -> cs.add(new Plots.Curve(name, ks, y)));
+        r.paragraph("Error against the number of in-context examples k (every prefix of the first 2,000 test prompts, "
+                + "query kept), normalised by the zero predictor's error at k = N (Garg et al. 2022).");
+        r.figure("error_vs_k", "normalised error vs k", Plots.curves("Normalised error vs in-context examples", "k",
+                "MSE / MSE(zero)", cs, true));
     }
 
     /** SHA-256 of the checkpoint's parameter file, for manifests. */

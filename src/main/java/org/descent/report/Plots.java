@@ -17,6 +17,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** Figures for reports, rendered headless with XChart to PNG bytes. */
 public final class Plots {
     private static final int MAX_POINTS = 1500;
+    /** Values below this are drawn at it on logarithmic axes. */
+    static final double LOG_FLOOR = 1e-4;
 
     private Plots() {}
 
@@ -70,7 +72,13 @@ public final class Plots {
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Curve c : curves) {
-            chart.addSeries(c.name(), c.x(), c.y());
+            double[] y = c.y().clone();
+            if (logY) {
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = Math.max(y[i], LOG_FLOOR); // exact zeros (OLS past k = d) would stretch the axis
+                }
+            }
+            chart.addSeries(c.name(), c.x(), y);
         }
         return png(chart);
     }

@@ -1,0 +1,4 @@
+/**
+ * The picocli command line behind {@code ./descent}.
+ */
+package org.descent.cli;

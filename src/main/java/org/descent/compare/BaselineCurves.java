@@ -1,0 +1,67 @@
+package org.descent.compare;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.descent.oracle.AveragingOracle;
+import org.descent.oracle.GradientDescentOracle;
+import org.descent.oracle.LeastSquaresOracle;
+import org.descent.oracle.NearestNeighborsOracle;
+import org.descent.oracle.ZeroPredictor;
+import org.descent.regressor.InContextRegressor;
+import org.descent.task.PromptSet;
+
+/**
+ * The classical in-context baselines of every task, and error-vs-context-length curves: each regressor is evaluated on
+ * every prefix k = 1..N of the same prompts (the query kept), normalised by the zero predictor's error at full length
+ * (for x ~ N(0, I), w ~ N(0, I) that is d, as in Garg et al. 2022).
+ */
+public final class BaselineCurves {
+    private BaselineCurves() {}
+
+    /** The baselines: OLS (min-norm), ridge with λ = σ² (when σ > 0) and a small grid, 3-NN, averaging, GD(η*). */
+    public static List<InContextRegressor> baselines(double noise, double etaStar) {
+        List<InContextRegressor> out = new ArrayList<>();
+        out.add(LeastSquaresOracle.ols());
+        if (noise > 0) {
+            out.add(LeastSquaresOracle.ridge(noise * noise));
+        }
+        for (double lambda : new double[] {0.01, 0.1, 1.0}) {
+            out.add(LeastSquaresOracle.ridge(lambda));
+        }
+        out.add(NearestNeighborsOracle.threeNearest());
+        out.add(new AveragingOracle());
+        out.add(GradientDescentOracle.oneStep(etaStar).named("GD(η*)"));
+        return out;
+    }
+
+    /** Test MSE of each regressor, by name, in order. */
+    public static Map<String, Double> mse(List<? extends InContextRegressor> regressors, PromptSet prompts) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        double[] y = prompts.targets();
+        for (InContextRegressor r : regressors) {
+            out.put(r.name(), PredictionMetrics.mse(r.predict(prompts), y));
+        }
+        return out;
+    }
+
+    /**
+     * Normalised error per prefix.
+     *
+     * @return name → {@code [N]} errors for k = 1..N, divided by the zero predictor's MSE on the full prompts
+     */
+    public static Map<String, double[]> curves(List<? extends InContextRegressor> regressors, PromptSet prompts) {
+        double norm = PredictionMetrics.mse(new ZeroPredictor().predict(prompts), prompts.targets());
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (InContextRegressor r : regressors) {
+            double[] c = new double[prompts.n()];
+            for (int k = 1; k <= prompts.n(); k++) {
+                PromptSet p = prompts.prefix(k);
+                c[k - 1] = PredictionMetrics.mse(r.predict(p), p.targets()) / norm;
+            }
+            out.put(r.name(), c);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Exact references in EJML double precision: gradient-descent oracles (plain, preconditioned, K-step, GD++), the LSA weight constructions that implement them, the optimal step size and preconditioner (closed form and Monte Carlo), step-size fitting and classical baselines.
+ */
+package org.descent.oracle;
