@@ -262,7 +262,7 @@ public final class OneStepGdExperiment {
         r.paragraph("Error against the number of in-context examples k (every prefix of the first 2,000 test prompts, "
                 + "query kept), normalised by the zero predictor's error at k = N (Garg et al. 2022).");
         r.figure("error_vs_k", "normalised error vs k", Plots.curves("Normalised error vs in-context examples", "k",
-                "MSE / MSE(zero)", cs, true));
+                "MSE / MSE(zero)", cs, true, 1e-4, 1e2));
     }
 
     /** SHA-256 of the checkpoint's parameter file, for manifests. */

@@ -67,16 +67,24 @@ public final class Plots {
 
     /** Several curves on one plot, e.g. error vs number of in-context examples. */
     public static byte[] curves(String title, String xTitle, String yTitle, List<Curve> curves, boolean logY) {
+        return curves(title, xTitle, yTitle, curves, logY, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Several curves with values clamped to {@code [yMin, yMax]} (points beyond are drawn on the boundary, so one
+     * exploding curve does not flatten the others; tables keep the exact values).
+     */
+    public static byte[] curves(String title, String xTitle, String yTitle, List<Curve> curves, boolean logY,
+            double yMin, double yMax) {
         XYChart chart = new XYChartBuilder().width(820).height(420).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Curve c : curves) {
             double[] y = c.y().clone();
-            if (logY) {
-                for (int i = 0; i < y.length; i++) {
-                    y[i] = Math.max(y[i], LOG_FLOOR); // exact zeros (OLS past k = d) would stretch the axis
-                }
+            for (int i = 0; i < y.length; i++) {
+                // exact zeros (OLS past k = d) cannot be drawn on a log axis
+                y[i] = Math.min(yMax, Math.max(y[i], logY ? Math.max(yMin, LOG_FLOOR) : yMin));
             }
             chart.addSeries(c.name(), c.x(), y);
         }

@@ -160,7 +160,8 @@ final class GargCurves implements Preset {
             r.paragraph("d = " + D + ", trained at N = " + N + " and evaluated on every prefix k (the query is kept); "
                     + TEST + " test prompts; normalised error = MSE / d (the zero predictor scores 1). GD(η*_N) uses "
                     + "the step size optimal at N (what a trained model's fixed weights implement); GD(η*_k) re-tunes "
-                    + "η for each k. z = (measured − closed form) / standard error.");
+                    + "η for each k. z = (measured − closed form) / standard error. The figure clamps values to [1e-4, 100]; "
+                    + "the table has the exact numbers (deep LSAs trained at N can blow up on much shorter prefixes).");
             double[] ks = new double[N];
             for (int k = 1; k <= N; k++) {
                 ks[k - 1] = k;
@@ -168,7 +169,7 @@ final class GargCurves implements Preset {
             List<Plots.Curve> cs = new ArrayList<>();
             shown.forEach((name, y) -> cs.add(new Plots.Curve(name, ks, y)));
             r.figure("error_vs_k", "normalised error vs k", Plots.curves("Normalised error vs in-context examples",
-                    "k", "MSE / d", cs, true));
+                    "k", "MSE / d", cs, true, 1e-4, 1e2));
             List<String> header = new ArrayList<>(List.of("k"));
             header.addAll(shown.keySet());
             List<List<String>> rows = new ArrayList<>();
