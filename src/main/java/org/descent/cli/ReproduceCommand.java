@@ -62,9 +62,13 @@ final class ReproduceCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             seedList.add(firstSeed + i);
         }
+        return runPreset(p, seedList, runtime, out, System.nanoTime());
+    }
+
+    /** Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code. */
+    static int runPreset(Preset p, List<Long> seedList, RuntimeOptions runtime, PrintWriter out, long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
-        long t0 = System.nanoTime();
         try (PresetRun run = new PresetRun(runtime.workspace(), seedList, out,
                 steps -> new Progress("train", steps, 0, runtime.quiet))) {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);

@@ -24,13 +24,29 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin RuntimeOptions runtime;
     @Spec CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = "--seeds", defaultValue = "1", paramLabel = "S",
+            description = "Repeat over training seeds seed..seed+S-1 and report each headline metric's mean with a "
+                    + "bootstrap 95% interval over seeds; verdicts use the interval (default 1).")
+    int seeds;
+
     @Override
     public Integer call() {
         runtime.configureEngine();
         long t0 = System.nanoTime();
+        if (seeds <= 0) {
+            throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
+        }
         ExperimentConfig cfg = experiment.resolve();
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
+        if (seeds > 1) {
+            java.util.List<Long> list = new java.util.ArrayList<>();
+            for (int i = 0; i < seeds; i++) {
+                list.add(cfg.train().seed() + i);
+            }
+            return ReproduceCommand.runPreset(new org.descent.experiment.reproduce.VonOswaldSingleLayer(cfg), list,
+                    runtime, out, t0);
+        }
         out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
                 cfg.train().steps(), ws.device());

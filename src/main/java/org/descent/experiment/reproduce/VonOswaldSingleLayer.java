@@ -20,11 +20,26 @@ import org.descent.task.Seeds;
  * matches one GD step with the optimal η*: the same test loss, aligned predictions and sensitivities, Γ_eff = η* I,
  * and the weight interpolation midpoint reaches the same loss.
  */
-final class VonOswaldSingleLayer implements Preset {
+public final class VonOswaldSingleLayer implements Preset {
     static final double MAX_GAP = 0.01;
     static final double MIN_COS = 0.999;
     static final double MAX_PREDS_DIFF = 0.05;
     static final double MAX_GAMMA_RESIDUAL = 0.05;
+
+    private final ExperimentConfig config;
+
+    /** The paper's setting (DESIGN defaults). */
+    public VonOswaldSingleLayer() {
+        this(ExperimentConfig.defaults());
+    }
+
+    /**
+     * The same claim on any task and model: trained LSA vs one GD step with η* (closed form where it applies,
+     * line search otherwise). {@code descent verify --seeds S} runs this.
+     */
+    public VonOswaldSingleLayer(ExperimentConfig config) {
+        this.config = config;
+    }
 
     @Override
     public String name() {
@@ -46,8 +61,10 @@ final class VonOswaldSingleLayer implements Preset {
 
     @Override
     public PresetResult run(PresetRun run) {
-        ExperimentConfig cfg = ExperimentConfig.defaults();
-        double eta = OptimalStepSize.closedForm(cfg.task());
+        ExperimentConfig cfg = config;
+        double eta = OptimalStepSize.closedFormApplies(cfg.task()) ? OptimalStepSize.closedForm(cfg.task())
+                : OptimalStepSize.lineSearch(run.prompts(cfg.task(), run.seeds().get(0), Seeds.SEARCH,
+                        cfg.eval().searchPrompts())).eta();
         int d = cfg.task().d();
         List<SeedSample> gap = new ArrayList<>();
         List<SeedSample> cos = new ArrayList<>();
@@ -58,7 +75,7 @@ final class VonOswaldSingleLayer implements Preset {
         OneStepGdComparison.Result last = null;
         float[] lastLosses = null;
         for (long seed : run.seeds()) {
-            OneStepGdExperiment.Trained t = run.train("1-layer LSA", cfg, seed);
+            OneStepGdExperiment.Trained t = run.train(cfg.model().layers() + "-layer LSA", cfg, seed);
             long e0 = System.nanoTime();
             PromptSet test = run.prompts(cfg.task(), seed, Seeds.TEST, cfg.eval().testPrompts());
             LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
@@ -72,20 +89,24 @@ final class VonOswaldSingleLayer implements Preset {
             last = OneStepGdComparison.compare(t.state().weights(), test, eta,
                     OneStepGdComparison.Thresholds.defaults(), run.manager());
             lastLosses = t.state().losses();
-            gammaRes.add(SeedSample.fixed((double) last.metrics().get("gamma_eff_residual")));
-            interp.add(SeedSample.fixed((double) last.metrics().get("interpolation_mse")
-                    / (double) last.metrics().get("mse.gd") - 1));
+            if (cfg.model().layers() == 1) {
+                gammaRes.add(SeedSample.fixed((double) last.metrics().get("gamma_eff_residual")));
+                interp.add(SeedSample.fixed((double) last.metrics().get("interpolation_mse")
+                        / (double) last.metrics().get("mse.gd") - 1));
+            }
             Map<String, Object> m = new LinkedHashMap<>(last.metrics());
             m.put("seed", seed);
             perSeed.add(m);
             run.time("eval_s", (System.nanoTime() - e0) / 1e9);
         }
-        List<Headline> heads = List.of(
+        List<Headline> heads = new ArrayList<>(List.of(
                 SeedSample.atMost("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
                 SeedSample.atLeast("model cos (∂ŷ/∂x_q)", cos, MIN_COS),
-                SeedSample.atMost("preds diff", pd, MAX_PREDS_DIFF),
-                SeedSample.atMost("‖Γ_eff − η*I‖_F / ‖η*I‖_F", gammaRes, MAX_GAMMA_RESIDUAL),
-                SeedSample.info("interpolation midpoint MSE / GD(η*) MSE − 1", interp));
+                SeedSample.atMost("preds diff", pd, MAX_PREDS_DIFF)));
+        if (!gammaRes.isEmpty()) {
+            heads.add(SeedSample.atMost("‖Γ_eff − η*I‖_F / ‖η*I‖_F", gammaRes, MAX_GAMMA_RESIDUAL));
+            heads.add(SeedSample.info("interpolation midpoint MSE / GD(η*) MSE − 1", interp));
+        }
         OneStepGdComparison.Result shown = last;
         float[] losses = lastLosses;
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -96,13 +117,17 @@ final class VonOswaldSingleLayer implements Preset {
             List<List<String>> rows = new ArrayList<>();
             for (String k : List.of("mse.trained", "mse.gd", "mse.ols", "mse.zero", "interpolation_mse",
                     "preds_diff", "model_diff", "model_cos", "gamma_eff_scalar", "gamma_eff_residual")) {
-                rows.add(List.of(k, Report.num((double) shown.metrics().get(k))));
+                if (shown.metrics().get(k) instanceof Double v) {
+                    rows.add(List.of(k, Report.num(v)));
+                }
             }
             r.table(List.of("metric", "value"), rows);
             r.figure("loss_curve", "training loss", org.descent.report.Plots.lossCurve(losses,
                     List.of(new org.descent.report.Plots.Level("GD(η*) test MSE", (double) shown.metrics().get("mse.gd")))));
-            r.figure("gamma_eff", "Γ_eff", org.descent.report.Plots.heatMap("Γ_eff (last seed)",
-                    Matrices.toArray(shown.gammaEff())));
-        }, Map.of("single-layer", cfg));
+            if (shown.gammaEff() != null) {
+                r.figure("gamma_eff", "Γ_eff", org.descent.report.Plots.heatMap("Γ_eff (last seed)",
+                        Matrices.toArray(shown.gammaEff())));
+            }
+        }, Map.of("experiment", cfg));
     }
 }
