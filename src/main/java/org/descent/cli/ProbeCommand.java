@@ -1,0 +1,125 @@
+package org.descent.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.descent.probe.ModelUnderTest;
+import org.descent.probe.Outcome;
+import org.descent.probe.ProbeRegistry;
+import org.descent.probe.ProbeReport;
+import org.descent.probe.ProbeResult;
+import org.descent.probe.ProbeRun;
+import org.descent.probe.ProbeRunner;
+import org.descent.probe.ProbeSuite;
+import org.descent.probe.model.ModelLoader;
+import org.descent.experiment.Workspace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code descent probe}: run a probe suite on a checkpoint (descent's own or TorchScript) and write a report. */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = "Probe a checkpoint someone else trained (a TorchScript .pt file) or a descent checkpoint folder "
+                + "with a suite of probes; print the verdict table and write a report folder.")
+final class ProbeCommand implements Callable<Integer> {
+    /** Exit code when a probe threw (the report is still written). */
+    static final int EXIT_PROBE_FAILED = 4;
+    static final Path DEFAULT_SUITE = Path.of("probes", "default.json");
+
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
+            description = "A TorchScript file (.pt) or a descent checkpoint folder models/<run-id>.")
+    Path checkpoint;
+
+    @Option(names = "--task", paramLabel = "FILE",
+            description = "The task the model was trained on (JSON like a sidecar, or a descent config with a \"task\" "
+                    + "section). Default: <checkpoint>.task.json beside a .pt file, the manifest of a descent folder.")
+    Path task;
+
+    @Option(names = "--suite", paramLabel = "FILE",
+            description = "Probe suite JSON (default: probes/default.json, or every built-in probe with its defaults "
+                    + "when that file does not exist).")
+    Path suite;
+
+    @Option(names = "--probes-dir", defaultValue = "probes", paramLabel = "DIR",
+            description = "Folder of drop-in probe jars (default: ${DEFAULT-VALUE}).")
+    Path probesDir;
+
+    @Option(names = "--test-prompts", paramLabel = "B", description = "Override the suite's testPrompts.")
+    Integer testPrompts;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Override the suite's seed.")
+    Long seed;
+
+    @Override
+    public Integer call() {
+        runtime.configureEngine();
+        Workspace ws = runtime.workspace();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (ProbeRegistry registry = ProbeRegistry.discover(probesDir)) {
+            ProbeSuite s;
+            String source;
+            if (suite != null) {
+                s = ProbeSuite.read(suite);
+                source = suite.toString();
+            } else if (Files.isRegularFile(DEFAULT_SUITE)) {
+                s = ProbeSuite.read(DEFAULT_SUITE);
+                source = DEFAULT_SUITE.toString();
+            } else {
+                s = ProbeSuite.allDefaults(registry);
+                source = "built-in defaults";
+            }
+            if (testPrompts != null) {
+                s = s.withTestPrompts(testPrompts);
+            }
+            if (seed != null) {
+                s = s.withSeed(seed);
+            }
+            List<ProbeSuite.Planned> plan = s.plan(registry, source);
+            ProbeRun run;
+            Path report;
+            try (NDManager manager = NDManager.newBaseManager(ws.device());
+                    ModelUnderTest model = ModelLoader.load(checkpoint, task, manager)) {
+                ProbeRunner.Listener listener = runtime.quiet ? null : (r, sec) -> err.printf(Locale.ROOT,
+                        "  %-22s %-8s %7.2f s%n", r.probe(), r.status().label(), sec);
+                run = ProbeRunner.run(model, s, plan, manager, listener);
+                report = ProbeReport.write(ws.reportsDir(), model, run, plan, registry, source, ws.device());
+            }
+            print(out, run);
+            out.println("report: " + report.resolve("report.html"));
+            return run.anyFailed() ? EXIT_PROBE_FAILED : 0;
+        }
+    }
+
+    static void print(PrintWriter out, ProbeRun run) {
+        out.println();
+        String format = "%-20s %-18s %-13s %-42s %-8s %11s  %-26s %s%n";
+        out.printf(Locale.ROOT, format, ProbeReport.ROW_HEADER.toArray());
+        for (List<String> row : ProbeReport.rows(run)) {
+            out.printf(Locale.ROOT, format, row.toArray());
+        }
+        for (ProbeResult r : run.results()) {
+            if (r.status() == ProbeResult.Status.FAILED) {
+                out.println("FAILED " + r.probe() + ": " + r.note());
+            }
+        }
+        out.println();
+        for (Map.Entry<String, Outcome> e : run.summary().entrySet()) {
+            out.printf(Locale.ROOT, "%-18s %s%n", e.getKey(), e.getValue().label().toUpperCase(Locale.ROOT));
+        }
+        if (run.bestReference() != null) {
+            out.println("best-explaining reference: " + run.bestReference());
+        }
+        out.printf(Locale.ROOT, "probes took %.1f s%n", run.seconds().get("total"));
+    }
+}

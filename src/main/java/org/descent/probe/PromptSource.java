@@ -1,0 +1,86 @@
+package org.descent.probe;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.descent.task.PromptSet;
+import org.descent.task.Seeds;
+import org.descent.task.TaskConfig;
+import org.descent.task.TaskSampler;
+import org.descent.task.TaskSamplers;
+
+/**
+ * Seeded prompts of the task a model was trained on: the run's test prompts, and further independent draws from
+ * named streams (e.g. a training set for read-out probes, Monte-Carlo prompts for line searches). The same run seed
+ * and stream name always give the same prompts on the same device; different names give independent prompts.
+ *
+ * <p>Draws are cached per (stream, count) for the lifetime of one probe run. Not thread-safe (the engine's random
+ * generator is re-seeded on every draw); probes run one after the other.
+ */
+public final class PromptSource {
+    private final TaskConfig task;
+    private final TaskSampler sampler;
+    private final NDManager manager;
+    private final long seed;
+    private final int testCount;
+    private final Map<String, PromptSet> cache = new HashMap<>();
+
+    /**
+     * @param task the task to sample
+     * @param manager owner of temporary sampling arrays (prompts are copied to the heap)
+     * @param seed the run seed
+     * @param testCount B, the number of test prompts
+     */
+    public PromptSource(TaskConfig task, NDManager manager, long seed, int testCount) {
+        if (testCount < 2) {
+            throw new IllegalArgumentException("probe: at least 2 test prompts are needed, got " + testCount);
+        }
+        this.task = task;
+        this.sampler = TaskSamplers.forTask(task);
+        this.manager = manager;
+        this.seed = seed;
+        this.testCount = testCount;
+    }
+
+    public TaskConfig task() {
+        return task;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** The run's test prompts (B = the suite's {@code testPrompts}), drawn from the {@link Seeds#TEST} stream. */
+    public PromptSet test() {
+        return cache.computeIfAbsent("\u0000test", k -> sampler.samplePromptSet(manager, testCount,
+                Seeds.derive(seed, Seeds.TEST, 0)));
+    }
+
+    /** Number of test prompts B. */
+    public int testCount() {
+        return testCount;
+    }
+
+    /**
+     * {@code count} fresh prompts from the stream called {@code stream}, independent of the test prompts and of other
+     * streams.
+     */
+    public PromptSet draw(String stream, int count) {
+        if (stream == null || stream.isBlank()) {
+            throw new IllegalArgumentException("prompt stream names must be non-empty");
+        }
+        return cache.computeIfAbsent(stream + "\u0000" + count, k -> sampler.samplePromptSet(manager, count,
+                Seeds.derive(seed, streamId(stream), 0)));
+    }
+
+    /** A stable 64-bit id of a stream name (FNV-1a over UTF-8), never equal to descent's fixed stream ids. */
+    public static long streamId(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h | (1L << 62);
+    }
+}

@@ -1,0 +1,142 @@
+package org.descent.probe.builtin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.descent.compare.Bootstrap;
+import org.descent.compare.PredictionMetrics;
+import org.descent.probe.Evidence;
+import org.descent.probe.Hypotheses;
+import org.descent.probe.Probe;
+import org.descent.probe.ProbeContext;
+import org.descent.probe.ProbeResult;
+import org.descent.probe.Verdict;
+import org.descent.regressor.QuerySensitivity;
+
+/**
+ * {@code gd-alignment}: how closely the model's predictions and query sensitivities match one step of gradient
+ * descent and the other standard references (von Oswald et al. 2023), and which reference explains the model best.
+ *
+ * <p>Dimension glossary: {@code B} test prompts, {@code d} input dimension; {@code h = Σ y_i x_i / N [d]}.
+ *
+ * <p>For every reference R (GD(η*), PGD(Γ*), OLS, ridge, averaging, 3-NN): MSE, preds diff, preds RMS, SPD, relative
+ * SPD {@code E[(ŷ_M − ŷ_R)²] / E[ŷ_M²]}, explained variance {@code 1 − SPD / Var(ŷ_M)}, and, when the model exposes
+ * Jacobians, model diff and model cos (DESIGN §2). The best-explaining reference has the largest explained variance.
+ *
+ * <p>One-step GD is tested up to its step size: η_fit is the least-squares scale of ŷ_M on {@code x_q·h}. Verdict
+ * {@code one-step-gd}: model cos against GD (the Jacobian of one GD step is η h, so the cosine needs no η) at least
+ * {@code minModelCos}, and the relative SPD to GD(η_fit) at most {@code maxRelativeSpd}; both on bootstrap intervals.
+ */
+public final class GdAlignmentProbe implements Probe {
+    public static final String NAME = "gd-alignment";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "preds diff, model diff, model cos and SPD against GD(η*) and the other references; the best-explaining"
+                + " reference; verdict on one-step GD";
+    }
+
+    @Override
+    public Map<String, Object> defaultParameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("minModelCos", 0.999);
+        m.put("maxRelativeSpd", 0.01);
+        return m;
+    }
+
+    @Override
+    public ProbeResult run(ProbeContext ctx) {
+        double minCos = ctx.params().getDouble("minModelCos");
+        double maxRelSpd = ctx.params().getDouble("maxRelativeSpd");
+        double[] y = ctx.test().targets();
+        double[] model = ctx.modelPredictions();
+        Optional<double[][]> jacModel = ctx.modelJacobians();
+        QuerySensitivity averaging = ctx.references().averaging();
+        double[] xqh = ctx.predictions(averaging); // x_q·h, the prediction of GD with η = 1
+        double etaFit = ProbeStatistics.leastSquaresScale(model, xqh);
+        double etaStar = ctx.references().etaStar().eta();
+        double[] gdFit = ProbeStatistics.scaled(xqh, etaFit);
+        double varModel = ProbeStatistics.mean(ProbeStatistics.squaredDeviations(model));
+        double[] modelSquares = ProbeStatistics.squares(model);
+        double energy = ProbeStatistics.mean(modelSquares);
+
+        ProbeResult.Builder out = ProbeResult.builder(NAME);
+        out.metric("mse.model", PredictionMetrics.mse(model, y));
+        out.metric("eta_star", etaStar);
+        out.metric("eta_star_method", ctx.references().etaStar().method());
+        out.metric("eta_fit", etaFit);
+        out.metric("eta_fit_over_eta_star", etaFit / etaStar);
+
+        List<List<String>> rows = new ArrayList<>();
+        Map<String, Object> perRef = new LinkedHashMap<>();
+        String best = null;
+        double bestEv = Double.NEGATIVE_INFINITY;
+        List<QuerySensitivity> refs = ctx.references().standard();
+        for (QuerySensitivity r : refs) {
+            double[] pr = ctx.predictions(r);
+            Map<String, Object> m = new LinkedHashMap<>();
+            double spd = PredictionMetrics.mse(model, pr);
+            double ev = varModel > 0 ? 1 - spd / varModel : Double.NaN;
+            m.put("mse", PredictionMetrics.mse(pr, y));
+            m.put("preds_diff", PredictionMetrics.predsDiff(model, pr));
+            m.put("preds_rms", PredictionMetrics.predsRms(model, pr));
+            m.put("spd", spd);
+            m.put("relative_spd", energy > 0 ? spd / energy : Double.NaN);
+            m.put("explained_variance", ev);
+            double diff = Double.NaN;
+            double cos = Double.NaN;
+            if (jacModel.isPresent()) {
+                double[][] jr = ctx.jacobians(r);
+                diff = PredictionMetrics.modelDiff(jacModel.get(), jr);
+                cos = PredictionMetrics.modelCos(jacModel.get(), jr);
+                m.put("model_diff", diff);
+                m.put("model_cos", cos);
+            }
+            perRef.put(r.name(), m);
+            if (ev > bestEv) {
+                bestEv = ev;
+                best = r.name();
+            }
+            rows.add(List.of(r.name(), ProbeStatistics.num((double) m.get("mse")),
+                    ProbeStatistics.num((double) m.get("preds_diff")), ProbeStatistics.num(spd),
+                    ProbeStatistics.num((double) m.get("relative_spd")), ProbeStatistics.num(ev),
+                    ProbeStatistics.num(diff), ProbeStatistics.num(cos)));
+        }
+        out.metric("references", perRef);
+        out.metric("best_reference", best);
+        out.metric("best_explained_variance", bestEv);
+        out.bestReference(best);
+
+        List<Evidence> evidence = new ArrayList<>();
+        if (jacModel.isPresent()) {
+            double[] cos = ProbeStatistics.cosines(jacModel.get(), ctx.jacobians(averaging));
+            Bootstrap.Interval ci = ctx.bootstrap().mean("model-cos-gd", cos);
+            out.metric("model_cos_gd", ci.estimate());
+            evidence.add(Evidence.decide("model cos vs GD", ci, Evidence.Comparison.AT_LEAST, minCos));
+        }
+        Bootstrap.Interval rel = ctx.bootstrap().ratio("relative-spd-gd-fit",
+                ProbeStatistics.squaredDifferences(model, gdFit), modelSquares);
+        out.metric("relative_spd_gd_fit", rel.estimate());
+        evidence.add(Evidence.decide("relative SPD vs GD(η_fit)", rel, Evidence.Comparison.AT_MOST, maxRelSpd));
+        out.verdict(Verdict.allOf(Hypotheses.ONE_STEP_GD, evidence));
+
+        out.paragraph(String.format(java.util.Locale.ROOT, "One GD step with the model's own step size: η_fit = %s "
+                + "(least squares of ŷ on x_q·h), η* = %s (%s), η_fit/η* = %s. Model test MSE %s.",
+                ProbeStatistics.num(etaFit), ProbeStatistics.num(etaStar), ctx.references().etaStar().method(),
+                ProbeStatistics.num(etaFit / etaStar), ProbeStatistics.num(PredictionMetrics.mse(model, y))));
+        out.table("Agreement of the model with each reference on " + y.length + " test prompts",
+                List.of("reference", "MSE", "preds diff", "SPD", "relative SPD", "explained var.", "model diff",
+                        "model cos"), rows);
+        out.paragraph("Best-explaining reference: **" + best + "** (explained variance "
+                + ProbeStatistics.num(bestEv) + "). Relative SPD = E[(ŷ_M − ŷ_R)²] / E[ŷ_M²]; explained variance = "
+                + "1 − SPD / Var(ŷ_M); model diff / cos compare ∂ŷ/∂x_q (autograd for the model).");
+        return out.build();
+    }
+}

@@ -1,0 +1,132 @@
+package org.descent.probe.builtin;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.descent.compare.Bootstrap;
+import org.descent.report.Report;
+
+/**
+ * Per-prompt quantities the built-in probes bootstrap, and small formatting helpers. Dimension glossary: {@code B}
+ * prompts, {@code d} input dimension; predictions {@code [B]}, Jacobians {@code [B][d]}.
+ */
+final class ProbeStatistics {
+    private ProbeStatistics() {}
+
+    /** Per-prompt squared differences {@code (a_b − r_b)²}: their mean is SPD(a, r). */
+    static double[] squaredDifferences(double[] a, double[] r) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            double e = a[i] - r[i];
+            out[i] = e * e;
+        }
+        return out;
+    }
+
+    /** Per-prompt squares {@code r_b²}: their mean normalises SPD into a relative SPD. */
+    static double[] squares(double[] r) {
+        double[] out = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            out[i] = r[i] * r[i];
+        }
+        return out;
+    }
+
+    /** Per-prompt squared deviations from the mean {@code (a_b − ā)²}: their mean is Var(a). */
+    static double[] squaredDeviations(double[] a) {
+        double mean = Arrays.stream(a).average().orElse(0);
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            double e = a[i] - mean;
+            out[i] = e * e;
+        }
+        return out;
+    }
+
+    /** Per-prompt cosines of two Jacobians (0 when either is zero), the terms of "model cos". */
+    static double[] cosines(double[][] ja, double[][] jb) {
+        double[] out = new double[ja.length];
+        for (int b = 0; b < ja.length; b++) {
+            double dot = 0;
+            double na = 0;
+            double nb = 0;
+            for (int k = 0; k < ja[b].length; k++) {
+                dot += ja[b][k] * jb[b][k];
+                na += ja[b][k] * ja[b][k];
+                nb += jb[b][k] * jb[b][k];
+            }
+            out[b] = na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+        }
+        return out;
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** The least-squares scale {@code argmin_c Σ (y − c·a)² = Σ a y / Σ a²} (0 when a is zero). */
+    static double leastSquaresScale(double[] y, double[] a) {
+        double ay = 0;
+        double aa = 0;
+        for (int i = 0; i < a.length; i++) {
+            ay += a[i] * y[i];
+            aa += a[i] * a[i];
+        }
+        return aa == 0 ? 0 : ay / aa;
+    }
+
+    static double[] scaled(double[] a, double c) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = c * a[i];
+        }
+        return out;
+    }
+
+    /** An interval mapped through a decreasing function {@code x ↦ 1 − x} (e.g. 1 − R² to R²). */
+    static Bootstrap.Interval oneMinus(Bootstrap.Interval ci) {
+        return new Bootstrap.Interval(1 - ci.estimate(), 1 - ci.upper(), 1 - ci.lower(), ci.level(), ci.n());
+    }
+
+    /** An interval mapped through the square root (e.g. a variance ratio to a standard-deviation ratio). */
+    static Bootstrap.Interval sqrt(Bootstrap.Interval ci) {
+        return new Bootstrap.Interval(Math.sqrt(Math.max(ci.estimate(), 0)), Math.sqrt(Math.max(ci.lower(), 0)),
+                Math.sqrt(Math.max(ci.upper(), 0)), ci.level(), ci.n());
+    }
+
+    /** Rows [B][·] restricted to {@code [from, to)}. */
+    static double[][] rows(double[][] m, int from, int to) {
+        return Arrays.copyOfRange(m, from, to);
+    }
+
+    /** Percentile interval of precomputed bootstrap replicates (linear interpolation between order statistics). */
+    static Bootstrap.Interval percentile(double estimate, double[] replicates, double level) {
+        double[] s = replicates.clone();
+        Arrays.sort(s);
+        double alpha = (1 - level) / 2;
+        return new Bootstrap.Interval(estimate, quantile(s, alpha), quantile(s, 1 - alpha), level, s.length);
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    static String num(double v) {
+        return Report.num(v);
+    }
+
+    static String interval(Bootstrap.Interval ci) {
+        return String.format(Locale.ROOT, "%s [%s, %s]", num(ci.estimate()), num(ci.lower()), num(ci.upper()));
+    }
+
+    static String join(List<String> parts) {
+        return String.join(", ", parts);
+    }
+}
