@@ -59,20 +59,25 @@ public final class PredictionMetrics {
 
     /** Model cos: mean per-prompt cosine similarity of the two Jacobians (a zero Jacobian counts as cosine 0). */
     public static double modelCos(double[][] ja, double[][] jb) {
-        sameLength(ja.length, jb.length);
+        double[] c = cosines(ja, jb);
         double s = 0;
-        for (int b = 0; b < ja.length; b++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int k = 0; k < ja[b].length; k++) {
-                dot += ja[b][k] * jb[b][k];
-                na += ja[b][k] * ja[b][k];
-                nb += jb[b][k] * jb[b][k];
-            }
-            s += na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+        for (double v : c) {
+            s += v;
         }
-        return s / ja.length;
+        return s / c.length;
+    }
+
+    /** Cosine similarity of two vectors; 0 when either is zero. */
+    public static double cosine(double[] a, double[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int k = 0; k < a.length; k++) {
+            dot += a[k] * b[k];
+            na += a[k] * a[k];
+            nb += b[k] * b[k];
+        }
+        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 
     /** Per-prompt squared errors {@code (ŷ − y)²}, for bootstrap intervals. */
@@ -101,7 +106,7 @@ public final class PredictionMetrics {
         sameLength(ja.length, jb.length);
         double[] out = new double[ja.length];
         for (int b = 0; b < ja.length; b++) {
-            out[b] = modelCos(new double[][] {ja[b]}, new double[][] {jb[b]});
+            out[b] = cosine(ja[b], jb[b]);
         }
         return out;
     }

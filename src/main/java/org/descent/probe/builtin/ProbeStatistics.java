@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.descent.compare.Bootstrap;
+import org.descent.compare.PredictionMetrics;
 import org.descent.report.Report;
 
 /**
@@ -15,12 +16,7 @@ final class ProbeStatistics {
 
     /** Per-prompt squared differences {@code (a_b − r_b)²}: their mean is SPD(a, r). */
     static double[] squaredDifferences(double[] a, double[] r) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            double e = a[i] - r[i];
-            out[i] = e * e;
-        }
-        return out;
+        return PredictionMetrics.squaredErrors(a, r);
     }
 
     /** Per-prompt squares {@code r_b²}: their mean normalises SPD into a relative SPD. */
@@ -45,19 +41,7 @@ final class ProbeStatistics {
 
     /** Per-prompt cosines of two Jacobians (0 when either is zero), the terms of "model cos". */
     static double[] cosines(double[][] ja, double[][] jb) {
-        double[] out = new double[ja.length];
-        for (int b = 0; b < ja.length; b++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int k = 0; k < ja[b].length; k++) {
-                dot += ja[b][k] * jb[b][k];
-                na += ja[b][k] * ja[b][k];
-                nb += jb[b][k] * jb[b][k];
-            }
-            out[b] = na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-        }
-        return out;
+        return PredictionMetrics.cosines(ja, jb);
     }
 
     static double mean(double[] v) {
