@@ -117,6 +117,11 @@ public final class LsaTrainer {
 
     /** A host-side copy of the full training state. */
     public TrainingState snapshot() {
+        return parameterSnapshot().withLosses(losses);
+    }
+
+    /** Weights and Adam moments at the current step, without the loss history (cheap enough for every step). */
+    private ParameterSnapshot parameterSnapshot() {
         float[][] means = new float[params.size()][];
         float[][] vars = new float[params.size()][];
         List<NDArray> state = adam.state();
@@ -124,7 +129,14 @@ public final class LsaTrainer {
             means[i] = state.get(i).toFloatArray();
             vars[i] = state.get(params.size() + i).toFloatArray();
         }
-        return new TrainingState(block.weights(), means, vars, step, losses());
+        return new ParameterSnapshot(block.weights(), means, vars, step);
+    }
+
+    /** The parameter part of a {@link TrainingState}; the losses are attached only when it is saved. */
+    private record ParameterSnapshot(LsaWeights weights, float[][] means, float[][] vars, int step) {
+        TrainingState withLosses(float[] all) {
+            return new TrainingState(weights, means, vars, step, Arrays.copyOf(all, step));
+        }
     }
 
     /**
@@ -133,10 +145,10 @@ public final class LsaTrainer {
      * @throws TrainingDivergedException on a NaN or infinite loss or gradient, after saving the last good state
      */
     public void run(StepListener listener, CheckpointSink sink) {
-        TrainingState lastGood = snapshot();
+        ParameterSnapshot lastGood = parameterSnapshot();
         while (step < config.steps()) {
             long t0 = System.nanoTime();
-            TrainingState current = step == lastGood.step() ? lastGood : snapshot(); // the weights this step uses
+            ParameterSnapshot current = step == lastGood.step() ? lastGood : parameterSnapshot(); // this step's weights
             double lr = config.learningRate(step);
             double loss;
             try (NDManager scope = manager.newSubManager()) {
@@ -161,7 +173,7 @@ public final class LsaTrainer {
                 }
                 if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
                     String what = !Double.isFinite(loss) ? "the loss is " + loss : "a gradient is not finite";
-                    String where = sink.save(lastGood, "diverged");
+                    String where = sink.save(lastGood.withLosses(losses), "diverged");
                     throw new TrainingDivergedException(step, what,
                             "The last good state (after step " + lastGood.step() + ") was saved to " + where);
                 }
