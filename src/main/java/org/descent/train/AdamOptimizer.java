@@ -69,8 +69,10 @@ public final class AdamOptimizer {
      */
     public void update(NDManager scope, List<NDArray> params, List<NDArray> grads, double lr) {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
+        // StrictMath: Math.pow may differ by an ulp between interpreted and JIT-compiled code, which would make a
+        // run's numbers depend on when the JIT kicked in (seen as late divergence of identical-seed runs)
+        double bc1 = 1 - StrictMath.pow(beta1, step);
+        double sqrtBc2 = Math.sqrt(1 - StrictMath.pow(beta2, step));
         for (int i = 0; i < params.size(); i++) {
             NDArray g = grads.get(i);
             NDArray m = means.get(i);

@@ -84,6 +84,7 @@ public record TrainConfig(int steps, int batchSize, double lr, double beta1, dou
         }
         double progress = (double) (step - warmupSteps) / Math.max(1, steps - warmupSteps);
         double min = lr * minLrFraction;
-        return min + 0.5 * (lr - min) * (1 + Math.cos(Math.PI * progress));
+        // StrictMath, not Math: identical bits whether this code is interpreted or JIT-compiled (reproducibility)
+        return min + 0.5 * (lr - min) * (1 + StrictMath.cos(Math.PI * progress));
     }
 }
