@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code descent reproduce <preset>}: one-command reproductions of published claims. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Reproduce a published ICL-as-GD claim with exact theory as the reference and write a report "
-                + "whose first section states the claim, the measured numbers with 95% intervals and a verdict.",
+                + "whose first section states the claim, the measured numbers with 95%% intervals and a verdict.",
                 "Presets: von-oswald-single-layer, von-oswald-multi-layer, ahn-preconditioned, mahankali-nonlinear, "
                         + "garg-curves (--list describes them)."})
 final class ReproduceCommand implements Callable<Integer> {

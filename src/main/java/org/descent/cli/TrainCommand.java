@@ -9,6 +9,7 @@ import org.descent.experiment.ExperimentConfig;
 import org.descent.experiment.OneStepGdExperiment;
 import org.descent.experiment.Workspace;
 import org.descent.train.Checkpoints;
+import org.descent.train.TrainConfig;
 import org.descent.train.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +20,10 @@ import picocli.CommandLine.Spec;
 /** {@code descent train}: train an LSA and write a checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an LSA transformer with Adam on fresh prompt batches and write models/<run-id>/.",
-                "With --resume, continue a checkpoint (its task and model; training options may be changed, e.g. "
-                        + "more --steps) into a new folder; the result equals an uninterrupted run."})
+                "With --resume, continue a checkpoint (same task, model and seed) into a new folder. With the same "
+                        + "training options the result equals an uninterrupted run, bit for bit (same batches, same Adam "
+                        + "state). Changing --steps under the cosine schedule stretches the learning-rate curve from the "
+                        + "resume point on, so the run then differs from a direct run of the new length."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin ExperimentOptions experiment;
     @Mixin RuntimeOptions runtime;
@@ -48,8 +51,21 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume keeps the checkpoint's task and model; only training "
                         + "options may change");
             }
+            if (cfg.train().seed() != base.train().seed()) {
+                throw new IllegalArgumentException("--resume keeps the checkpoint's seed " + base.train().seed()
+                        + " (a new seed would change the data from the resume point on)");
+            }
             start = loaded.state();
+            if (start.step() > cfg.train().steps()) {
+                throw new IllegalArgumentException("checkpoint is at step " + start.step() + ", beyond the requested "
+                        + cfg.train().steps() + " steps; ask for more steps to resume");
+            }
             out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", resume, start.step(), cfg.train().steps());
+            if (cfg.train().steps() != base.train().steps() && cfg.train().schedule().equals(TrainConfig.COSINE)) {
+                out.printf(Locale.ROOT, "note: the cosine schedule now spans %d steps instead of %d, so this run will "
+                        + "differ from an uninterrupted run of either length%n", cfg.train().steps(),
+                        base.train().steps());
+            }
         } else {
             cfg = experiment.resolve();
         }

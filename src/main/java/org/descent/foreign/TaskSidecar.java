@@ -60,7 +60,7 @@ public final class TaskSidecar {
         Path sidecar = locate(modelFile).orElseThrow(() -> new IllegalArgumentException(modelFile
                 + ": no task sidecar; write " + primaryPath(modelFile).getFileName()
                 + " beside it, e.g. {\"d\": 10, \"n\": 10, \"inputs\": \"uniform\", \"inputScale\": 1.0, \"noise\": 0.0},"
-                + " or give the task on the command line"));
+                + " or give the task with --task FILE"));
         return read(sidecar);
     }
 

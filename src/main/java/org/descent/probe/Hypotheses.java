@@ -9,6 +9,8 @@ import java.util.List;
 public final class Hypotheses {
     /** ŷ = η x_q·h, h = Σ y_i x_i / N: one plain GD step from w₀ = 0 (von Oswald et al. 2023). */
     public static final String ONE_STEP_GD = "one-step-gd";
+    /** One GD step with the optimal step size η* of the task (the claim of {@code descent verify}). */
+    public static final String OPTIMAL_ONE_STEP_GD = "optimal-one-step-gd";
     /** ŷ = x_qᵀ Γ h for some fixed Γ [d, d]: one preconditioned GD step (Ahn et al. 2023). */
     public static final String PRECONDITIONED_GD = "preconditioned-gd";
     /** K plain GD steps with some step sizes η_1..η_K, K ≤ the probe's maximum. */

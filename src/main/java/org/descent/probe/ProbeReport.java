@@ -127,7 +127,7 @@ public final class ProbeReport {
         Report r = new Report().title("Probe report: " + model.name());
         r.paragraph(String.format(Locale.ROOT, "Checkpoint `%s` (%s, sha256 `%s`), task %s. Suite **%s** (%s): %d test "
                 + "prompts, seed %d, %d bootstrap resamples, %.0f%% intervals. Capabilities: %s.",
-                model.origin().path(), model.origin().kind(), model.origin().sha256(), describe(model.task()),
+                model.origin().path(), model.origin().kind(), model.origin().sha256(), org.descent.experiment.TaskDescription.of(model.task()),
                 run.suite().name(), suiteSource, run.suite().testPrompts(), run.suite().seed(),
                 run.suite().bootstrapResamples(), 100 * run.suite().confidenceLevel(),
                 String.join(", ", model.capabilities())));
@@ -201,6 +201,9 @@ public final class ProbeReport {
                 rows.add(List.of(p.probe(), "—", p.status().label(), p.note(), "", "", "", ""));
                 continue;
             }
+            if (p.verdicts().isEmpty()) {
+                rows.add(List.of(p.probe(), "—", "no verdict", p.note(), "", "", "", ""));
+            }
             for (Verdict v : p.verdicts()) {
                 if (v.evidence().isEmpty()) {
                     rows.add(List.of(p.probe(), v.hypothesis(), v.outcome().label(), v.note(), "", "", "", ""));
@@ -220,12 +223,5 @@ public final class ProbeReport {
             case INCONSISTENT -> "fail";
             case INCONCLUSIVE -> "unclear";
         };
-    }
-
-    private static String describe(org.descent.task.TaskConfig t) {
-        String inputs = t.covariance() != null ? "N(0, Σ)" : t.inputs().equals("uniform")
-                ? "U(−" + t.inputScale() + ", " + t.inputScale() + ")^d" : "N(0, " + t.inputScale() + "² I)";
-        return String.format(Locale.ROOT, "d = %d, N = %d, x ~ %s, %s, noise σ = %s", t.d(), t.n(), inputs,
-                t.family(), t.noise());
     }
 }

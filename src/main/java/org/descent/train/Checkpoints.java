@@ -107,6 +107,9 @@ public final class Checkpoints {
      * {@link IllegalArgumentException} with a one-line message naming the file.
      */
     public static Loaded load(Path dir, NDManager manager) {
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException(dir + ": no such checkpoint folder");
+        }
         if (Files.isRegularFile(dir)) {
             throw new IllegalArgumentException(dir + " is a file, not a descent checkpoint folder (models/<run-id>/)."
                     + " TorchScript files are probed with 'descent probe --checkpoint FILE'");

@@ -58,7 +58,9 @@ class CliTest {
         Path cfg = Files.writeString(dir.resolve("c.json"), "{\"train\": {\"lr\": 1e-3, \"momentum\": 0.9}}");
         assertOneLineError(run(concat(new String[] {"train", "--config", cfg.toString()}, common)), "momentum");
         assertOneLineError(run(concat(new String[] {"compare", "--checkpoint", dir.resolve("nope").toString()},
-                common)), "not a descent checkpoint");
+                common)), "no such checkpoint folder");
+        assertOneLineError(run(concat(new String[] {"compare", "--checkpoint", dir.toString()}, common)),
+                "not a descent checkpoint");
         assertTrue(!Files.exists(dir.resolve("m")) || isEmpty(dir.resolve("m")), "nothing written on bad input");
     }
 
@@ -106,6 +108,11 @@ class CliTest {
                 dir.resolve("models").toString(), "-q");
         assertEquals(0, resume.code(), resume.err());
         assertTrue(resume.out().contains("resuming"), resume.out());
+        assertTrue(resume.out().contains("cosine schedule now spans 160 steps"), resume.out());
+        assertOneLineError(run("train", "--resume", checkpoint.toString(), "--seed", "4", "--models-dir",
+                dir.resolve("models").toString(), "-q"), "keeps the checkpoint's seed");
+        assertOneLineError(run("train", "--resume", checkpoint.toString(), "--steps", "100", "--models-dir",
+                dir.resolve("models").toString(), "-q"), "beyond the requested 100 steps");
     }
 
     @Test

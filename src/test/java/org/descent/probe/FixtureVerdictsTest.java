@@ -48,6 +48,7 @@ class FixtureVerdictsTest {
         double etaRatio = (double) align.metrics().get("eta_fit_over_eta_star");
         assertTrue(Math.abs(etaRatio - 1) < 1e-5, "the fixture is set to η*: η_fit/η* = " + etaRatio);
         assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.ONE_STEP_GD), () -> table(run));
+        assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.OPTIMAL_ONE_STEP_GD), () -> table(run));
         assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.PRECONDITIONED_GD), () -> table(run));
         assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.K_STEP_GD), () -> table(run));
         assertEquals(Outcome.INCONSISTENT, run.summary().get(Hypotheses.OLS_LIKE), () -> table(run));
@@ -74,6 +75,7 @@ class FixtureVerdictsTest {
         assertTrue(r2 >= MIN_PGD_R2, "R² " + r2 + " < " + MIN_PGD_R2);
         assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.PRECONDITIONED_GD), () -> table(run));
         assertEquals(Outcome.INCONSISTENT, run.summary().get(Hypotheses.ONE_STEP_GD), () -> table(run));
+        assertEquals(Outcome.INCONSISTENT, run.summary().get(Hypotheses.OPTIMAL_ONE_STEP_GD), () -> table(run));
     }
 
     @Test
