@@ -115,7 +115,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         out.println();
         for (Map.Entry<String, Outcome> e : run.summary().entrySet()) {
-            out.printf(Locale.ROOT, "%-18s %s%n", e.getKey(), e.getValue().label().toUpperCase(Locale.ROOT));
+            out.printf(Locale.ROOT, "%-20s %s%n", e.getKey(), e.getValue().label().toUpperCase(Locale.ROOT));
         }
         if (run.bestReference() != null) {
             out.println("best-explaining reference: " + run.bestReference());

@@ -202,6 +202,12 @@ public final class OneStepGdExperiment {
                 List.of("interpolation midpoint (trained ↔ construction)",
                         m.containsKey("interpolation_mse") ? Report.num((double) m.get("interpolation_mse")) : "n/a")));
 
+        if (m.containsKey("interpolation_beta")) {
+            r.paragraph(String.format(Locale.ROOT, "Interpolation midpoint: the trained layer rescaled to "
+                    + "(W_KᵀW_Q/β, P W_V·β) with β = %s, the mean diagonal of (W_KᵀW_Q)[:d,:d] (a negative β is the "
+                    + "sign symmetry (W_KᵀW_Q, P W_V) → (−W_KᵀW_Q, −P W_V) of the same function), averaged with the "
+                    + "GD(η*) construction.", Report.num((double) m.get("interpolation_beta"))));
+        }
         r.section("Agreement with GD(η*)");
         r.table(List.of("metric", "value", "definition"), List.of(
                 List.of("preds diff", Report.num((double) m.get("preds_diff")), "mean |ŷ_LSA − ŷ_GD|"),
