@@ -2,7 +2,11 @@ package org.descent;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.descent.cli.Main;
 
 /** Shared assertions with named tolerances that print the worst difference on failure. */
 public final class TestSupport {
@@ -37,5 +41,25 @@ public final class TestSupport {
         assertTrue(Math.abs(actual - expected) <= tol, () -> String.format(Locale.ROOT,
                 "%s: %.9g vs expected %.9g, diff %.3e > tolerance %.1e", what, actual, expected,
                 Math.abs(actual - expected), tol));
+    }
+
+    /** What a command-line run printed and returned. */
+    public record CliResult(int code, String out, String err) {}
+
+    /** Runs the descent CLI in-process, capturing standard output and error. */
+    public static CliResult cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new CliResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
     }
 }

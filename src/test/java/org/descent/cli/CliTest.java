@@ -4,39 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.descent.util.Json;
+import org.descent.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: bad arguments fail with one line; runs write complete, reproducible, separate reports. */
 class CliTest {
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static TestSupport.CliResult run(String... args) {
+        return TestSupport.cli(args);
     }
 
-    static void assertOneLineError(Result r, String fragment) {
+    static void assertOneLineError(TestSupport.CliResult r, String fragment) {
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertTrue(r.err().contains(fragment), r.err());
@@ -71,10 +55,10 @@ class CliTest {
                 + " \"eval\": {\"testPrompts\": 500, \"searchPrompts\": 2000}}");
         String[] args = {"verify", "--config", cfg.toString(), "--models-dir", dir.resolve("models").toString(),
             "--reports-dir", dir.resolve("reports").toString(), "-q"};
-        Result first = run(args);
+        TestSupport.CliResult first = run(args);
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("verdict:"), first.out());
-        Result second = run(args);
+        TestSupport.CliResult second = run(args);
         assertEquals(0, second.code(), second.err());
 
         List<Path> reports = list(dir.resolve("reports"));
@@ -99,12 +83,12 @@ class CliTest {
         assertTrue(manifest.get("provenance").has("device"));
 
         Path checkpoint = list(dir.resolve("models")).get(0);
-        Result compare = run("compare", "--checkpoint", checkpoint.toString(), "--reports-dir",
+        TestSupport.CliResult compare = run("compare", "--checkpoint", checkpoint.toString(), "--reports-dir",
                 dir.resolve("reports").toString(), "--test-prompts", "500");
         assertEquals(0, compare.code(), compare.err());
         assertEquals(3, list(dir.resolve("reports")).size());
 
-        Result resume = run("train", "--resume", checkpoint.toString(), "--steps", "160", "--models-dir",
+        TestSupport.CliResult resume = run("train", "--resume", checkpoint.toString(), "--steps", "160", "--models-dir",
                 dir.resolve("models").toString(), "-q");
         assertEquals(0, resume.code(), resume.err());
         assertTrue(resume.out().contains("resuming"), resume.out());
@@ -117,7 +101,7 @@ class CliTest {
 
     @Test
     void reproduceListsPresetsAndRejectsUnknownOnes() {
-        Result list = run("reproduce", "--list");
+        TestSupport.CliResult list = run("reproduce", "--list");
         assertEquals(0, list.code(), list.err());
         for (String p : List.of("von-oswald-single-layer", "von-oswald-multi-layer", "ahn-preconditioned",
                 "mahankali-nonlinear", "garg-curves")) {
@@ -129,7 +113,7 @@ class CliTest {
 
     @Test
     void benchPrintsJson() throws IOException {
-        Result r = run("bench", "--json", "--measure", "5", "--warmup-steps", "1", "--batch", "64");
+        TestSupport.CliResult r = run("bench", "--json", "--measure", "5", "--warmup-steps", "1", "--batch", "64");
         assertEquals(0, r.code(), r.err());
         JsonNode j = Json.mapper().readTree(r.out());
         assertTrue(j.get("train_step_ms_median").asDouble() > 0);

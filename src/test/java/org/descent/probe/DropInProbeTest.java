@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +24,7 @@ import javax.tools.ToolProvider;
 import org.descent.cli.Main;
 import org.descent.util.AtomicFiles;
 import org.descent.util.Json;
+import org.descent.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,22 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DropInProbeTest {
     static final Path EXAMPLE = Path.of("probes", "examples", "label-linearity");
 
-    record Cli(int code, String out, String err) {}
-
-    static Cli cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static TestSupport.CliResult cli(String... args) {
+        return TestSupport.cli(args);
     }
 
     /** Compiles {@code example}'s sources and packs classes and resources into {@code jar}. */
@@ -94,7 +80,7 @@ class DropInProbeTest {
         Path probes = dir.resolve("probes");
         Path jar = buildExampleJar(EXAMPLE, dir.resolve("build"), probes.resolve("label-linearity.jar"));
 
-        Cli list = cli("probes", "--list", "--probes-dir", probes.toString());
+        TestSupport.CliResult list = cli("probes", "--list", "--probes-dir", probes.toString());
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains("label-linearity") && list.out().contains(jar.toString()), list.out());
         assertTrue(list.out().contains("gd-alignment") && list.out().contains("built-in"), list.out());
@@ -103,7 +89,7 @@ class DropInProbeTest {
                 + " \"searchPrompts\": 1000, \"bootstrapResamples\": 100, \"probes\": ["
                 + "{\"probe\": \"gd-alignment\"}, {\"probe\": \"label-linearity\", \"params\": {\"prompts\": 500}}]}");
         Path fixture = ProbeFixtures.fixture("lsa_gd.pt");
-        Cli run = cli("probe", "--checkpoint", fixture.toString(), "--suite", suite.toString(), "--probes-dir",
+        TestSupport.CliResult run = cli("probe", "--checkpoint", fixture.toString(), "--suite", suite.toString(), "--probes-dir",
                 probes.toString(), "--reports-dir", dir.resolve("reports").toString(), "-q");
         assertEquals(0, run.code(), run.out() + run.err());
         assertTrue(run.out().contains("label-linearity") && run.out().contains("report:"), run.out());
@@ -162,14 +148,14 @@ class DropInProbeTest {
     @Test
     void commandLineErrorsAreOneLine(@TempDir Path dir) throws IOException {
         Path suite = Files.writeString(dir.resolve("s.json"), "{\"probes\": [{\"probe\": \"no-such-probe\"}]}");
-        Cli unknown = cli("probe", "--checkpoint", ProbeFixtures.fixture("lsa_gd.pt").toString(), "--suite",
+        TestSupport.CliResult unknown = cli("probe", "--checkpoint", ProbeFixtures.fixture("lsa_gd.pt").toString(), "--suite",
                 suite.toString(), "--probes-dir", dir.resolve("none").toString(), "--reports-dir",
                 dir.resolve("r").toString(), "-q");
         assertEquals(Main.EXIT_USAGE, unknown.code(), unknown.err());
         assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
         assertTrue(unknown.err().contains("unknown probe \"no-such-probe\"") && unknown.err().contains("gd-alignment"),
                 unknown.err());
-        Cli pickled = cli("probe", "--checkpoint", ProbeFixtures.fixture("pickled_state_dict.pt").toString(),
+        TestSupport.CliResult pickled = cli("probe", "--checkpoint", ProbeFixtures.fixture("pickled_state_dict.pt").toString(),
                 "--probes-dir", dir.resolve("none").toString(), "--reports-dir", dir.resolve("r").toString(), "-q");
         assertEquals(Main.EXIT_USAGE, pickled.code(), pickled.err());
         assertEquals(1, pickled.err().strip().lines().count(), pickled.err());
