@@ -40,6 +40,7 @@ public final class Provenance {
         out.put("device", device.toString());
         out.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
         out.put("torch_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
+        out.put("mkl_cbwr", System.getenv().getOrDefault("MKL_CBWR", "unset"));
         return out;
     }
 
