@@ -23,10 +23,4 @@ public final class Seeds {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }
-
-    /** The same as {@link #derive} folded to a non-negative int, for engines that take int seeds. */
-    public static int deriveInt(long seed, long stream, long index) {
-        long z = derive(seed, stream, index);
-        return (int) ((z ^ (z >>> 32)) & 0x7fffffff);
-    }
 }

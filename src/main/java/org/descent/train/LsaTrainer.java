@@ -3,7 +3,6 @@ package org.descent.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
@@ -196,10 +195,5 @@ public final class LsaTrainer {
                 sink.save(snapshot(), "intermediate");
             }
         }
-    }
-
-    /** Shape of parameter i, for tests. */
-    Shape parameterShape(int i) {
-        return params.get(i).getShape();
     }
 }

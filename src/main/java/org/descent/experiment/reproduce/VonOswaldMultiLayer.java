@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.descent.compare.AlgorithmDistances;
 import org.descent.compare.PredictionMetrics;
@@ -194,9 +193,5 @@ final class VonOswaldMultiLayer implements Preset {
             r.section("Fitted parameters");
             r.table(List.of("K", "seed", "algorithm", "η_k", "γ_k", "fit MSE"), fitRows);
         }, configs);
-    }
-
-    static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.4f", v);
     }
 }
