@@ -114,11 +114,12 @@ final class ProbeCommand implements Callable<Integer> {
             }
         }
         out.println();
-        for (Map.Entry<String, Outcome> e : run.summary().entrySet()) {
-            out.printf(Locale.ROOT, "%-20s %s%n", e.getKey(), e.getValue().label().toUpperCase(Locale.ROOT));
+        for (org.descent.probe.ProbeRun.Conclusion c : run.conclusions().values()) {
+            out.printf(Locale.ROOT, "%-20s %-13s %s%n", c.hypothesis(), c.outcome().label().toUpperCase(Locale.ROOT),
+                    c.reason());
         }
         if (run.bestReference() != null) {
-            out.println("best-explaining reference: " + run.bestReference());
+            out.println("best-explaining algorithm: " + run.bestReference());
         }
         out.printf(Locale.ROOT, "probes took %.1f s%n", run.seconds().get("total"));
     }

@@ -32,6 +32,44 @@ public final class AlgorithmDistances {
 
     private AlgorithmDistances() {}
 
+    /**
+     * The sign-aware distance {@code Dist₊(M, I) = min_{α ≥ 0} ‖M − αI‖_F / ‖M‖_F}, in [0, 1]: equal to
+     * {@link #distanceToIdentity} when tr M &gt; 0 and to 1 when tr M ≤ 0 (−ηI is gradient ascent, not descent, and
+     * lies at distance 1 from every positive multiple of I). M must be square, non-zero.
+     */
+    public static double distanceToPositiveIdentity(DMatrixRMaj m) {
+        double dist = distanceToIdentity(m);
+        return CommonOps_DDRM.trace(m) > 0 ? dist : 1.0;
+    }
+
+    /**
+     * The descent margin of a preconditioner: the smallest eigenvalue of its symmetric part {@code (M + Mᵀ)/2} over
+     * the largest absolute eigenvalue, in [−1, 1]. Positive exactly when sym(M) ≻ 0 (every step is a descent
+     * direction); scale-free. NaN for a zero matrix.
+     */
+    public static double descentMargin(DMatrixRMaj m) {
+        if (m.numRows != m.numCols || m.numRows == 0) {
+            throw new IllegalArgumentException("descent margin: M must be square, got " + m.numRows + "x" + m.numCols);
+        }
+        DMatrixRMaj sym = new DMatrixRMaj(m.numRows, m.numCols);
+        CommonOps_DDRM.transpose(m, sym);
+        CommonOps_DDRM.addEquals(sym, m);
+        CommonOps_DDRM.scale(0.5, sym);
+        org.ejml.interfaces.decomposition.EigenDecomposition_F64<DMatrixRMaj> eig =
+                org.ejml.dense.row.factory.DecompositionFactory_DDRM.eig(m.numRows, false, true);
+        if (!eig.decompose(sym)) {
+            throw new IllegalStateException("descent margin: eigendecomposition failed");
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int i = 0; i < m.numRows; i++) {
+            double v = eig.getEigenvalue(i).getReal();
+            min = Math.min(min, v);
+            max = Math.max(max, Math.abs(v));
+        }
+        return max == 0 ? Double.NaN : min / max;
+    }
+
     /** {@code Dist(M, I) = min_α ‖M − αI‖_F / ‖M‖_F}, in [0, 1]; 0 exactly when M ∝ I. M must be square, non-zero. */
     public static double distanceToIdentity(DMatrixRMaj m) {
         if (m.numRows != m.numCols || m.numRows == 0) {

@@ -17,9 +17,11 @@ import org.descent.compare.Bootstrap;
  * @param comparison whether the hypothesis needs the effect at least or at most the tolerance
  * @param tolerance the threshold used (from the suite file)
  * @param outcome the decision (see {@link Outcome})
+ * @param role whether passing this criterion can confirm a hypothesis ({@link Role#SUFFICIENT}) or only failing it
+ *     can refute one ({@link Role#NECESSARY})
  */
 public record Evidence(String criterion, @JsonProperty("effect_size") double effectSize, double lower, double upper,
-        double level, Comparison comparison, double tolerance, Outcome outcome) {
+        double level, Comparison comparison, double tolerance, Outcome outcome, Role role) {
 
     public Evidence {
         if (criterion == null || criterion.isBlank()) {
@@ -31,6 +33,65 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
         if (!(level > 0 && level <= 1)) {
             throw new IllegalArgumentException("evidence \"" + criterion + "\": level must be in (0, 1], got " + level);
         }
+        if (role == null) {
+            throw new IllegalArgumentException("evidence \"" + criterion + "\": a role (sufficient or necessary) is "
+                    + "required");
+        }
+    }
+
+    /** Legacy form (descent 0.1 drop-in probes): a {@link Role#NECESSARY} criterion. */
+    public Evidence(String criterion, double effectSize, double lower, double upper, double level,
+            Comparison comparison, double tolerance, Outcome outcome) {
+        this(criterion, effectSize, lower, upper, level, comparison, tolerance, outcome, Role.NECESSARY);
+    }
+
+    /**
+     * What a criterion can do for a verdict.
+     *
+     * <ul>
+     *   <li>{@link #SUFFICIENT}: a behavioural match on held-out prompts (the model's predictions equal the
+     *       hypothesis's within the tolerance). Passing it confirms the hypothesis, failing it refutes it.</li>
+     *   <li>{@link #NECESSARY}: a property every model of the hypothesis has (weight structure, a hidden-state
+     *       read-out, a scale-free distance, a sign, order invariance). Failing it refutes the hypothesis; passing it
+     *       confirms nothing on its own.</li>
+     * </ul>
+     */
+    public enum Role {
+        SUFFICIENT("sufficient"),
+        NECESSARY("necessary");
+
+        private final String label;
+
+        Role(String label) {
+            this.label = label;
+        }
+
+        @JsonValue
+        public String label() {
+            return label;
+        }
+    }
+
+    /** This criterion declared {@link Role#SUFFICIENT} (a held-out behavioural match). */
+    public Evidence sufficient() {
+        return new Evidence(criterion, effectSize, lower, upper, level, comparison, tolerance, outcome,
+                Role.SUFFICIENT);
+    }
+
+    /** This criterion declared {@link Role#NECESSARY}. */
+    public Evidence necessary() {
+        return new Evidence(criterion, effectSize, lower, upper, level, comparison, tolerance, outcome,
+                Role.NECESSARY);
+    }
+
+    /** This criterion with another name (e.g. prefixed by the probe that measured it). */
+    public Evidence renamed(String name) {
+        return new Evidence(name, effectSize, lower, upper, level, comparison, tolerance, outcome, role);
+    }
+
+    /** This criterion with another outcome (e.g. downgraded because a control passes it too). */
+    public Evidence withOutcome(Outcome newOutcome) {
+        return new Evidence(criterion, effectSize, lower, upper, level, comparison, tolerance, newOutcome, role);
     }
 
     /** The direction of a criterion. */
@@ -38,7 +99,9 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
         /** The hypothesis needs effect ≥ tolerance (e.g. a cosine or an R²). */
         AT_LEAST("≥"),
         /** The hypothesis needs effect ≤ tolerance (e.g. a relative distance). */
-        AT_MOST("≤");
+        AT_MOST("≤"),
+        /** The hypothesis needs |effect| ≤ tolerance (an equivalence, e.g. a two-sided gap). */
+        WITHIN("|·| ≤");
 
         private final String symbol;
 
@@ -53,11 +116,15 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
     }
 
     /**
-     * Decides a criterion from a bootstrap interval: consistent when the whole interval satisfies the tolerance,
-     * inconsistent when the whole interval violates it, inconclusive when it straddles it or is NaN.
+     * Decides a {@link Role#NECESSARY} criterion from a bootstrap interval: consistent when the whole interval
+     * satisfies the tolerance, inconsistent when the whole interval violates it, inconclusive when it straddles it or
+     * is NaN. Call {@link #sufficient()} on the result for a held-out behavioural match.
      */
     public static Evidence decide(String criterion, Bootstrap.Interval ci, Comparison comparison, double tolerance) {
         Outcome outcome;
+        if (comparison == Comparison.WITHIN) {
+            return within(criterion, ci, -tolerance, tolerance);
+        }
         if (Double.isNaN(ci.estimate()) || Double.isNaN(ci.lower()) || Double.isNaN(ci.upper())) {
             outcome = Outcome.INCONCLUSIVE;
         } else if (comparison == Comparison.AT_LEAST) {
@@ -68,12 +135,48 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
                     : ci.lower() > tolerance ? Outcome.INCONSISTENT : Outcome.INCONCLUSIVE;
         }
         return new Evidence(criterion, ci.estimate(), ci.lower(), ci.upper(), ci.level(), comparison, tolerance,
-                outcome);
+                outcome, Role.NECESSARY);
+    }
+
+    /**
+     * Decides a two-sided criterion {@code low ≤ effect ≤ high} (an equivalence): consistent when the whole interval
+     * lies inside, inconsistent when it lies wholly outside, inconclusive otherwise. The tolerance recorded is
+     * {@code high}; the comparison is {@link Comparison#WITHIN}.
+     */
+    public static Evidence within(String criterion, Bootstrap.Interval ci, double low, double high) {
+        Outcome outcome;
+        if (Double.isNaN(ci.estimate()) || Double.isNaN(ci.lower()) || Double.isNaN(ci.upper())) {
+            outcome = Outcome.INCONCLUSIVE;
+        } else if (ci.lower() >= low && ci.upper() <= high) {
+            outcome = Outcome.CONSISTENT;
+        } else if (ci.upper() < low || ci.lower() > high) {
+            outcome = Outcome.INCONSISTENT;
+        } else {
+            outcome = Outcome.INCONCLUSIVE;
+        }
+        return new Evidence(criterion, ci.estimate(), ci.lower(), ci.upper(), ci.level(), Comparison.WITHIN, high,
+                outcome, Role.NECESSARY);
+    }
+
+    /** A criterion that could not be measured (e.g. too few prompts for a fit): inconclusive, with the reason. */
+    public static Evidence unmeasured(String criterion, Comparison comparison, double tolerance) {
+        return new Evidence(criterion, Double.NaN, Double.NaN, Double.NaN, 1.0, comparison, tolerance,
+                Outcome.INCONCLUSIVE, Role.NECESSARY);
     }
 
     /** Decides an exact quantity (no sampling, e.g. read off the weights): the interval is the point itself. */
     public static Evidence exact(String criterion, double value, Comparison comparison, double tolerance) {
         return decide(criterion, new Bootstrap.Interval(value, value, value, 1.0, 1), comparison, tolerance);
+    }
+
+    /** Whether this criterion can confirm a hypothesis and did. */
+    public boolean confirms() {
+        return role == Role.SUFFICIENT && outcome == Outcome.CONSISTENT;
+    }
+
+    /** Whether this criterion refutes its hypothesis. */
+    public boolean refutes() {
+        return outcome == Outcome.INCONSISTENT;
     }
 
     /** The requirement as text, e.g. "≥ 0.999". */

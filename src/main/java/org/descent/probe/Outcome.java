@@ -33,8 +33,34 @@ public enum Outcome {
     }
 
     /**
-     * Combines several outcomes about one hypothesis: any inconsistent makes it inconsistent; otherwise all consistent
-     * make it consistent; otherwise inconclusive. An empty list is inconclusive.
+     * The verdict rule of descent, used within a probe and across probes alike: a hypothesis is
+     * <ul>
+     *   <li>{@link #INCONSISTENT} when any criterion fails (sufficient or necessary);</li>
+     *   <li>{@link #CONSISTENT} when no criterion fails and at least one {@link Evidence.Role#SUFFICIENT} criterion
+     *       passes (necessary criteria can refute, never confirm);</li>
+     *   <li>{@link #INCONCLUSIVE} otherwise (including no evidence, or only necessary criteria passing).</li>
+     * </ul>
+     */
+    public static Outcome of(List<Evidence> evidence) {
+        if (evidence.stream().anyMatch(Evidence::refutes)) {
+            return INCONSISTENT;
+        }
+        return evidence.stream().anyMatch(Evidence::confirms) ? CONSISTENT : INCONCLUSIVE;
+    }
+
+    /** The order "at least as consistent as": inconsistent &lt; inconclusive &lt; consistent. */
+    public int rank() {
+        return switch (this) {
+            case INCONSISTENT -> 0;
+            case INCONCLUSIVE -> 1;
+            case CONSISTENT -> 2;
+        };
+    }
+
+    /**
+     * Combines outcomes that are all needed (no sufficient/necessary distinction): any inconsistent makes it
+     * inconsistent; otherwise all consistent make it consistent; otherwise inconclusive. An empty list is
+     * inconclusive. Verdicts use {@link #of(List)} instead.
      */
     public static Outcome allOf(List<Outcome> outcomes) {
         if (outcomes.isEmpty()) {
@@ -46,14 +72,4 @@ public enum Outcome {
         return outcomes.stream().allMatch(o -> o == CONSISTENT) ? CONSISTENT : INCONCLUSIVE;
     }
 
-    /**
-     * Combines the verdicts of several probes about one hypothesis: any inconsistent makes it inconsistent; otherwise
-     * at least one consistent makes it consistent (an inconclusive probe adds no evidence); otherwise inconclusive.
-     */
-    public static Outcome acrossProbes(List<Outcome> outcomes) {
-        if (outcomes.contains(INCONSISTENT)) {
-            return INCONSISTENT;
-        }
-        return outcomes.contains(CONSISTENT) ? CONSISTENT : INCONCLUSIVE;
-    }
 }

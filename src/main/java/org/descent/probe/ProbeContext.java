@@ -25,6 +25,7 @@ public final class ProbeContext {
     private final PromptBootstrap bootstrap;
     private final long seed;
     private final NDManager manager;
+    private final BehaviouralFits fits;
 
     /**
      * Built by the probe runner; probes never construct contexts except in tests.
@@ -36,6 +37,17 @@ public final class ProbeContext {
     public ProbeContext(ModelUnderTest model, ProbeParameters params, PromptSource prompts,
             ReferenceAlgorithms references, PromptBootstrap bootstrap, long seed, NDManager manager,
             EvaluationCache cache) {
+        this(model, params, prompts, references, bootstrap, seed, manager, cache,
+                new BehaviouralFits(prompts.test(), () -> cache.predictions(model)));
+    }
+
+    /**
+     * As above, with the run's shared {@link BehaviouralFits} (so that probes fit each hypothesis once).
+     */
+    public ProbeContext(ModelUnderTest model, ProbeParameters params, PromptSource prompts,
+            ReferenceAlgorithms references, PromptBootstrap bootstrap, long seed, NDManager manager,
+            EvaluationCache cache, BehaviouralFits fits) {
+        this.fits = fits;
         this.model = model;
         this.params = params;
         this.prompts = prompts;
@@ -53,6 +65,14 @@ public final class ProbeContext {
     /** The task the model was trained on; every prompt comes from it. */
     public TaskConfig task() {
         return model.task();
+    }
+
+    /**
+     * The hypotheses' parameters fitted to the model on the fit split; decide verdicts on
+     * {@link BehaviouralFits#judgeSet()} only.
+     */
+    public BehaviouralFits fits() {
+        return fits;
     }
 
     public ProbeParameters params() {

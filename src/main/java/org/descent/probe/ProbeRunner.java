@@ -21,8 +21,12 @@ public final class ProbeRunner {
         void probeFinished(ProbeResult result, double seconds);
     }
 
+    /** Probes not run on the controls: they only add necessary criteria and cost time. */
+    static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes");
+
     /**
-     * Runs {@code plan} on {@code model}.
+     * Runs {@code plan} on {@code model}, then on its {@link Controls} (same prompts, same references), combines the
+     * verdicts ({@link ProbeRun#conclude}) and applies the control gate ({@link ProbeRun#gate}).
      *
      * @param suite supplies prompt counts, seed, bootstrap settings
      * @param plan the probes with resolved parameters ({@link ProbeSuite#plan})
@@ -34,8 +38,39 @@ public final class ProbeRunner {
         PromptSource prompts = new PromptSource(model.task(), manager, suite.seed(), suite.testPrompts());
         ReferenceAlgorithms references = new ReferenceAlgorithms(prompts, suite.searchPrompts(), suite.ridgeLambda());
         EvaluationCache cache = new EvaluationCache(prompts.test());
-        List<ProbeResult> results = new ArrayList<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
+        List<ProbeResult> results = runAll(model, suite, plan, manager, prompts, references, cache, listener, seconds);
+
+        long tc = System.nanoTime();
+        List<ProbeSuite.Planned> controlPlan = plan.stream()
+                .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
+        List<ProbeRun.ControlRun> controls = new ArrayList<>();
+        long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
+        for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
+            List<ProbeResult> r = runAll(c.model(), suite, controlPlan, manager, prompts, references, cache, null,
+                    null);
+            controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
+        }
+        seconds.put("controls", (System.nanoTime() - tc) / 1e9);
+        seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        Map<String, Object> refs;
+        try {
+            refs = references.describe();
+        } catch (RuntimeException e) {
+            refs = Map.of("error", String.valueOf(e.getMessage()));
+        }
+        String best = results.stream().map(ProbeResult::bestReference).filter(b -> b != null).findFirst().orElse(null);
+        ProbeRun.ControlRun random = controls.stream().filter(c -> c.name().equals(Controls.RANDOM_INIT)).findFirst()
+                .orElse(null);
+        return new ProbeRun(suite, results, seconds, refs, ProbeRun.gate(ProbeRun.conclude(results), random), best,
+                controls);
+    }
+
+    private static List<ProbeResult> runAll(ModelUnderTest model, ProbeSuite suite, List<ProbeSuite.Planned> plan,
+            NDManager manager, PromptSource prompts, ReferenceAlgorithms references, EvaluationCache cache,
+            Listener listener, Map<String, Double> seconds) {
+        BehaviouralFits fits = new BehaviouralFits(prompts.test(), () -> cache.predictions(model));
+        List<ProbeResult> results = new ArrayList<>();
         for (ProbeSuite.Planned p : plan) {
             long start = System.nanoTime();
             String name = p.probe().name();
@@ -47,7 +82,7 @@ public final class ProbeRunner {
                 long probeSeed = Seeds.derive(suite.seed(), PromptSource.streamId("probe:" + name), 0);
                 ProbeContext ctx = new ProbeContext(model, p.params(), prompts, references,
                         new PromptBootstrap(suite.bootstrapResamples(), suite.confidenceLevel(), probeSeed), probeSeed,
-                        manager, cache);
+                        manager, cache, fits);
                 try {
                     result = p.probe().run(ctx);
                     if (result == null || !name.equals(result.probe())) {
@@ -60,20 +95,14 @@ public final class ProbeRunner {
                 }
             }
             double s = (System.nanoTime() - start) / 1e9;
-            seconds.put(name, s);
+            if (seconds != null) {
+                seconds.put(name, s);
+            }
             results.add(result);
             if (listener != null) {
                 listener.probeFinished(result, s);
             }
         }
-        seconds.put("total", (System.nanoTime() - t0) / 1e9);
-        Map<String, Object> refs;
-        try {
-            refs = references.describe();
-        } catch (RuntimeException e) {
-            refs = Map.of("error", String.valueOf(e.getMessage()));
-        }
-        String best = results.stream().map(ProbeResult::bestReference).filter(b -> b != null).findFirst().orElse(null);
-        return new ProbeRun(suite, results, seconds, refs, ProbeRun.combine(results), best);
+        return results;
     }
 }

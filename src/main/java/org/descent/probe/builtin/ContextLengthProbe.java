@@ -24,11 +24,12 @@ import org.descent.task.PromptSet;
  * <p>Dimension glossary: {@code P} prompts (the first {@code prompts} test prompts), {@code K} context lengths,
  * {@code N} the trained context length.
  *
- * <p>Effect size per reference: {@code max_k |MSE_model(k) − MSE_ref(k)| / E[y²]}, the largest gap between the two
- * error curves in units of the zero predictor's error. Verdicts: {@code one-step-gd} (vs GD(η_fit)) and
- * {@code ols-like} (vs OLS), each needing the gap at most {@code maxGap} on a bootstrap interval. A model that
- * rejects some lengths (e.g. positional embeddings of fixed size) is probed on the lengths it accepts; with fewer
- * than two, no verdicts are given.
+ * <p>The prompts are the first {@code prompts} of the judge split; η_fit comes from the fit split
+ * ({@link org.descent.probe.BehaviouralFits}). Effect size per hypothesis, on the common scale of the relative SPD:
+ * {@code max_k E[(ŷ_model(k) − ŷ_ref(k))²] / E[ŷ_model(k)²]}, the worst prefix length. Verdicts (necessary: one GD
+ * step with a fixed η, or OLS, on every prefix): {@code one-step-gd} (vs GD(η_fit)) and {@code ols-like} (vs OLS),
+ * each at most {@code maxRelativeSpd} on a bootstrap interval. A model that rejects some lengths (e.g. positional
+ * embeddings of fixed size) is probed on the lengths it accepts; with fewer than two, no verdicts are given.
  */
 public final class ContextLengthProbe implements Probe {
     public static final String NAME = "context-length";
@@ -48,15 +49,16 @@ public final class ContextLengthProbe implements Probe {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lengths", List.of());
         m.put("prompts", 2000);
-        m.put("maxGap", 0.02);
+        m.put("maxRelativeSpd", 0.01);
         return m;
     }
 
     @Override
     public ProbeResult run(ProbeContext ctx) {
         int count = ctx.params().getInt("prompts", 2);
-        double maxGap = ctx.params().getDouble("maxGap");
-        PromptSet base = ctx.test().head(Math.min(count, ctx.test().size()));
+        double maxGap = ctx.params().getDouble("maxRelativeSpd");
+        PromptSet judge = ctx.fits().judgeSet();
+        PromptSet base = judge.head(Math.min(count, judge.size()));
         int n = base.n();
         List<Integer> lengths = ctx.params().getIntList("lengths");
         if (lengths.isEmpty()) {
@@ -70,8 +72,7 @@ public final class ContextLengthProbe implements Probe {
                 throw new IllegalArgumentException("context-length: lengths must be in 1.." + n + ", got " + k);
             }
         }
-        double etaFit = ProbeStatistics.leastSquaresScale(ctx.modelPredictions(),
-                ctx.predictions(ctx.references().averaging()));
+        double etaFit = ctx.fits().etaFit();
         List<InContextRegressor> refs = new ArrayList<>();
         refs.add(ctx.references().ols());
         if (ctx.references().ridgeLambda() > 0) {
@@ -89,6 +90,9 @@ public final class ContextLengthProbe implements Probe {
         seRefs.put(gdName, new ArrayList<>());
         refs.forEach(r -> seRefs.put(r.name(), new ArrayList<>()));
         String rejection = null;
+        List<double[]> predModel = new ArrayList<>();
+        List<double[]> predGd = new ArrayList<>();
+        List<double[]> predOls = new ArrayList<>();
         for (int k : lengths) {
             PromptSet pk = base.prefix(k);
             double[] pm;
@@ -102,10 +106,16 @@ public final class ContextLengthProbe implements Probe {
             used.add(k);
             seModel.add(ProbeStatistics.squaredDifferences(pm, y));
             double[] avg = ctx.references().averaging().predict(pk);
-            seRefs.get(gdName).add(ProbeStatistics.squaredDifferences(ProbeStatistics.scaled(avg, etaFit), y));
+            double[] gdk = ProbeStatistics.scaled(avg, etaFit);
+            seRefs.get(gdName).add(ProbeStatistics.squaredDifferences(gdk, y));
+            predModel.add(pm);
+            predGd.add(gdk);
             for (InContextRegressor r : refs) {
                 double[] pr = r == ctx.references().averaging() ? avg : r.predict(pk);
                 seRefs.get(r.name()).add(ProbeStatistics.squaredDifferences(pr, y));
+                if (r == ctx.references().ols()) {
+                    predOls.add(pr);
+                }
             }
         }
 
@@ -137,25 +147,19 @@ public final class ContextLengthProbe implements Probe {
         header.addAll(curves.keySet());
 
         if (used.size() >= 2) {
+            Bootstrap.Interval gdGap = ctx.bootstrap().of("context-relative-spd-gd", y.length,
+                    idx -> worstRelativeSpd(predModel, predGd, idx));
+            Bootstrap.Interval olsGap = ctx.bootstrap().of("context-relative-spd-ols", y.length,
+                    idx -> worstRelativeSpd(predModel, predOls, idx));
             Map<String, Object> gaps = new LinkedHashMap<>();
-            Bootstrap.Interval gdGap = null;
-            Bootstrap.Interval olsGap = null;
-            for (Map.Entry<String, List<double[]>> e : seRefs.entrySet()) {
-                List<double[]> se = e.getValue();
-                Bootstrap.Interval gap = ctx.bootstrap().of("context-gap-" + e.getKey(), y.length,
-                        idx -> maxGap(seModel, se, y2, idx));
-                gaps.put(e.getKey(), gap.estimate());
-                if (e.getKey().equals(gdName)) {
-                    gdGap = gap;
-                } else if (e.getKey().equals(ctx.references().ols().name())) {
-                    olsGap = gap;
-                }
-            }
-            out.metric("max_gap", gaps);
-            out.verdict(Verdict.allOf(Hypotheses.ONE_STEP_GD, List.of(Evidence.decide(
-                    "max_k |MSE gap| / E[y²] vs GD(η_fit)", gdGap, Evidence.Comparison.AT_MOST, maxGap))));
-            out.verdict(Verdict.allOf(Hypotheses.OLS_LIKE, List.of(Evidence.decide(
-                    "max_k |MSE gap| / E[y²] vs OLS", olsGap, Evidence.Comparison.AT_MOST, maxGap))));
+            gaps.put(gdName, gdGap.estimate());
+            gaps.put(ctx.references().ols().name(), olsGap.estimate());
+            out.metric("max_relative_spd", gaps);
+            out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, List.of(Evidence.decide(
+                    "max_k relative SPD vs GD(η_fit) over context lengths", gdGap, Evidence.Comparison.AT_MOST,
+                    maxGap))));
+            out.verdict(Verdict.of(Hypotheses.OLS_LIKE, List.of(Evidence.decide(
+                    "max_k relative SPD vs OLS over context lengths", olsGap, Evidence.Comparison.AT_MOST, maxGap))));
         } else {
             out.note("the model accepted fewer than two context lengths; no verdicts");
         }
@@ -181,22 +185,20 @@ public final class ContextLengthProbe implements Probe {
         return out;
     }
 
-    private static double maxGap(List<double[]> model, List<double[]> ref, double[] y2, int[] idx) {
-        double z = 0;
-        for (int i : idx) {
-            z += y2[i];
-        }
+    /** {@code max_k Σ_idx (m_k − r_k)² / Σ_idx m_k²} over the context lengths. */
+    private static double worstRelativeSpd(List<double[]> model, List<double[]> ref, int[] idx) {
         double worst = 0;
         for (int k = 0; k < model.size(); k++) {
-            double a = 0;
-            double b = 0;
+            double num = 0;
+            double den = 0;
             double[] mk = model.get(k);
             double[] rk = ref.get(k);
             for (int i : idx) {
-                a += mk[i];
-                b += rk[i];
+                double e = mk[i] - rk[i];
+                num += e * e;
+                den += mk[i] * mk[i];
             }
-            worst = Math.max(worst, Math.abs(a - b) / z);
+            worst = Math.max(worst, den == 0 ? Double.NaN : num / den);
         }
         return worst;
     }

@@ -27,15 +27,18 @@ import org.descent.task.PromptSet;
  * <p>Dimension glossary: {@code B} test prompts, {@code F} fitting prompts (the first {@code fitPrompts} test prompts),
  * {@code d} input dimension, {@code K} steps.
  *
- * <p>Step sizes (and GD++ corrections γ_k) are fitted by {@link StepSizeFitter} to the model's predictions instead of
- * the true labels (the fitting prompts are relabelled with ŷ_M), so the fitted algorithm is the behavioural best
- * match. Alignment is measured on the remaining held-out test prompts: relative SPD
+ * <p>Three disjoint sets of prompts. Step sizes (and GD++ corrections γ_k) are fitted by {@link StepSizeFitter} to
+ * the model's predictions on the first {@code fitPrompts} prompts of the fit split (relabelled with ŷ_M, so the fitted
+ * algorithm is the behavioural best match); the number of steps K is chosen on the rest of the fit split; the chosen
+ * fit is judged on the judge split ({@link org.descent.probe.BehaviouralFits}): relative SPD
  * {@code E[(ŷ_M − ŷ_fit)²] / E[ŷ_M²]} and model cos. For comparison, the task-optimal K-step GD (fitted to the labels)
  * gives the MSE that K plain GD steps can reach.
  *
- * <p>The best K is the smallest K whose relative SPD is within {@code maxRelativeSpd} (else the K with the smallest
- * relative SPD). Verdict {@code k-step-gd} (resp. {@code gd-plus-plus}): the best fit's relative SPD at most
- * {@code maxRelativeSpd} and its model cos at least {@code minModelCos}, on bootstrap intervals.
+ * <p>The best K is the smallest K whose relative SPD on the selection prompts is within {@code maxRelativeSpd}
+ * (else the K with the smallest). Verdict {@code k-step-gd} (resp. {@code gd-plus-plus}): the chosen fit's held-out
+ * relative SPD at most {@code maxRelativeSpd} (sufficient), its model cos at least {@code minModelCos} (necessary),
+ * and descent steps: {@code min_k η_k / max_k |η_k| ≥ −0.01} with η_1 &gt; 0 (necessary; a fitted negative step is
+ * an ascent step).
  */
 public final class MultiStepFitProbe implements Probe {
     public static final String NAME = "multistep-fit";
@@ -57,15 +60,18 @@ public final class MultiStepFitProbe implements Probe {
         m.put("maxSteps", 5);
         m.put("maxGdPlusPlusLayers", 3);
         m.put("fitPrompts", 1000);
-        m.put("minModelCos", 0.999);
+        m.put("minModelCos", 0.995);
         m.put("maxRelativeSpd", 0.01);
         m.put("compareTaskOptimal", true);
         return m;
     }
 
     /** One fitted algorithm with its held-out alignment. */
-    private record Candidate(String family, int steps, StepSizeFitter.Fit fit, Bootstrap.Interval relSpd,
-            Bootstrap.Interval cos, double mse, double taskOptimalMse) {}
+    private record Candidate(String family, int steps, StepSizeFitter.Fit fit, double selectionRelSpd,
+            Bootstrap.Interval relSpd, Bootstrap.Interval cos, double mse, double taskOptimalMse) {}
+
+    /** The slack on the sign of fitted step sizes, relative to the largest: min η_k / max |η_k| ≥ −this. */
+    static final double STEP_SIGN_SLACK = 0.01;
 
     @Override
     public ProbeResult run(ProbeContext ctx) {
@@ -75,16 +81,18 @@ public final class MultiStepFitProbe implements Probe {
         double minCos = ctx.params().getDouble("minModelCos");
         double maxRelSpd = ctx.params().getDouble("maxRelativeSpd");
         boolean taskOptimal = ctx.params().getBoolean("compareTaskOptimal");
-        PromptSet test = ctx.test();
-        double[] model = ctx.modelPredictions();
+        org.descent.probe.BehaviouralFits fits = ctx.fits();
         Optional<double[][]> jacModel = ctx.modelJacobians();
-        int f = Math.min(fitCount, test.size() / 2);
-        PromptSet fitSet = test.head(f);
+        PromptSet fitSplit = fits.fitSet();
+        int f = Math.max(1, Math.min(fitCount, fitSplit.size() / 2));
         // The fitting prompts relabelled with the model's predictions: fitting "the task" is then fitting the model.
-        PromptSet relabelled = new PromptSet(fitSet.d(), fitSet.n(), fitSet.flatTokens(), Arrays.copyOf(model, f));
-        PromptSet heldOut = test.slice(f, test.size());
-        double[] modelHeld = Arrays.copyOfRange(model, f, model.length);
+        PromptSet relabelled = fits.relabelledFit(f);
+        PromptSet selection = fitSplit.slice(f, fitSplit.size());
+        double[] modelSelection = Arrays.copyOfRange(fits.modelOnFit(), f, fitSplit.size());
+        PromptSet heldOut = fits.judgeSet();
+        double[] modelHeld = fits.modelOnJudge();
         double[] y = heldOut.targets();
+        Sets sets = new Sets(selection, modelSelection, heldOut, modelHeld, fits.judgeOffset());
 
         List<String> failures = new ArrayList<>();
         List<Candidate> gd = new ArrayList<>();
@@ -104,7 +112,7 @@ public final class MultiStepFitProbe implements Probe {
                         failures.add("task-optimal GD × " + k + ": " + e.getMessage());
                     }
                 }
-                gd.add(evaluate(ctx, "GD", k, fit.get(), heldOut, modelHeld, jacModel, f, y, opt));
+                gd.add(evaluate(ctx, "GD", k, fit.get(), sets, jacModel, y, opt));
                 previous = fit.get();
             }
         }
@@ -112,41 +120,41 @@ public final class MultiStepFitProbe implements Probe {
         for (int k = 2; k <= maxGdpp; k++) {
             int layers = k;
             robustFit("GD++ × " + k, failures, () -> StepSizeFitter.gdPlusPlus(relabelled, layers), null)
-                    .ifPresent(fit -> gdpp.add(evaluate(ctx, "GD++", layers, fit, heldOut, modelHeld, jacModel, f,
-                            y, Double.NaN)));
+                    .ifPresent(fit -> gdpp.add(evaluate(ctx, "GD++", layers, fit, sets, jacModel, y, Double.NaN)));
         }
 
         ProbeResult.Builder out = ProbeResult.builder(NAME);
         out.metric("mse.model", PredictionMetrics.mse(modelHeld, y));
         out.metric("fit_prompts", f);
+        out.metric("selection_prompts", selection.size());
         out.metric("held_out_prompts", heldOut.size());
         List<List<String>> rows = new ArrayList<>();
-        List<Object> fits = new ArrayList<>();
+        List<Object> fitRows = new ArrayList<>();
         for (Candidate c : concat(gd, gdpp)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("algorithm", c.family());
             m.put("steps", c.steps());
             m.put("etas", c.fit().etas());
             m.put("gammas", c.fit().gammas());
+            m.put("selection_relative_spd", c.selectionRelSpd());
             m.put("relative_spd", c.relSpd().estimate());
             m.put("model_cos", c.cos() == null ? Double.NaN : c.cos().estimate());
             m.put("mse", c.mse());
             m.put("task_optimal_mse", c.taskOptimalMse());
-            fits.add(m);
+            fitRows.add(m);
             rows.add(List.of(c.family() + " × " + c.steps(), ProbeStatistics.num(c.mse()),
                     ProbeStatistics.num(c.taskOptimalMse()), ProbeStatistics.interval(c.relSpd()),
                     c.cos() == null ? "n/a" : ProbeStatistics.num(c.cos().estimate()), fmt(c.fit().etas()),
                     c.family().equals("GD++") ? fmt(c.fit().gammas()) : "—"));
         }
-        out.metric("fits", fits);
+        out.metric("fits", fitRows);
 
         out.metric("fit_failures", failures);
         if (!failures.isEmpty()) {
             out.paragraph("Fits that failed (skipped): " + String.join("; ", failures) + ".");
         }
         if (gd.isEmpty()) {
-            out.verdict(new Verdict(Hypotheses.K_STEP_GD, org.descent.probe.Outcome.INCONCLUSIVE, List.of(),
-                    "no K-step GD fit succeeded"));
+            out.verdict(Verdict.of(Hypotheses.K_STEP_GD, List.of(), "no K-step GD fit succeeded"));
             out.note("no K-step GD fit succeeded");
             return out.build();
         }
@@ -158,8 +166,8 @@ public final class MultiStepFitProbe implements Probe {
             out.metric("best_gd_plus_plus", bestPp.steps());
             out.verdict(verdict(Hypotheses.GD_PLUS_PLUS, bestPp, minCos, maxRelSpd));
         }
-        out.table("Fitted multi-step algorithms (fitted to the model's predictions on " + f + " prompts, evaluated on "
-                + heldOut.size() + " held-out prompts)", List.of("algorithm", "MSE", "task-optimal MSE",
+        out.table("Fitted multi-step algorithms (fitted to the model's predictions on " + f + " prompts, K chosen on "
+                + selection.size() + ", judged on " + heldOut.size() + " held-out prompts)", List.of("algorithm", "MSE", "task-optimal MSE",
                         "relative SPD to model", "model cos", "η_k", "γ_k"), rows);
         out.paragraph(String.format(Locale.ROOT, "Model MSE on the held-out prompts: %s. Best K-step GD: K = %d. "
                 + "\"task-optimal MSE\" is the MSE of K plain GD steps with step sizes fitted to the labels (what K "
@@ -197,31 +205,42 @@ public final class MultiStepFitProbe implements Probe {
         return out;
     }
 
-    private static Candidate evaluate(ProbeContext ctx, String family, int k, StepSizeFitter.Fit fit,
-            PromptSet heldOut, double[] modelHeld, Optional<double[][]> jacModel, int offset, double[] y,
-            double taskOptimalMse) {
+    /** The selection prompts (choose K) and the judge prompts (decide), with the model's predictions on each. */
+    private record Sets(PromptSet selection, double[] modelSelection, PromptSet judge, double[] modelJudge,
+            int judgeOffset) {}
+
+    private static Candidate evaluate(ProbeContext ctx, String family, int k, StepSizeFitter.Fit fit, Sets sets,
+            Optional<double[][]> jacModel, double[] y, double taskOptimalMse) {
         QuerySensitivity oracle = fit.toOracle();
-        double[] pred = oracle.predict(heldOut);
+        double selection = Double.NaN;
+        if (sets.selection().size() > 0) {
+            double[] ps = oracle.predict(sets.selection());
+            selection = ProbeStatistics.mean(ProbeStatistics.squaredDifferences(sets.modelSelection(), ps))
+                    / ProbeStatistics.mean(ProbeStatistics.squares(sets.modelSelection()));
+        }
+        double[] pred = oracle.predict(sets.judge());
         Bootstrap.Interval rel = ctx.bootstrap().ratio("multistep-" + family + "-" + k,
-                ProbeStatistics.squaredDifferences(modelHeld, pred), ProbeStatistics.squares(modelHeld));
+                ProbeStatistics.squaredDifferences(sets.modelJudge(), pred), ProbeStatistics.squares(sets.modelJudge()));
         Bootstrap.Interval cos = null;
         if (jacModel.isPresent()) {
-            double[][] jm = ProbeStatistics.rows(jacModel.get(), offset, offset + heldOut.size());
+            double[][] jm = ProbeStatistics.rows(jacModel.get(), sets.judgeOffset(),
+                    sets.judgeOffset() + sets.judge().size());
             cos = ctx.bootstrap().mean("multistep-cos-" + family + "-" + k,
-                    ProbeStatistics.cosines(jm, oracle.queryJacobians(heldOut)));
+                    ProbeStatistics.cosines(jm, oracle.queryJacobians(sets.judge())));
         }
-        return new Candidate(family, k, fit, rel, cos, PredictionMetrics.mse(pred, y), taskOptimalMse);
+        return new Candidate(family, k, fit, Double.isNaN(selection) ? rel.estimate() : selection, rel, cos,
+                PredictionMetrics.mse(pred, y), taskOptimalMse);
     }
 
     private static Candidate best(List<Candidate> list, double maxRelSpd) {
         for (Candidate c : list) {
-            if (c.relSpd().estimate() <= maxRelSpd) {
+            if (c.selectionRelSpd() <= maxRelSpd) {
                 return c;
             }
         }
         Candidate best = list.get(0);
         for (Candidate c : list) {
-            if (c.relSpd().estimate() < best.relSpd().estimate()) {
+            if (c.selectionRelSpd() < best.selectionRelSpd()) {
                 best = c;
             }
         }
@@ -230,13 +249,23 @@ public final class MultiStepFitProbe implements Probe {
 
     private static Verdict verdict(String hypothesis, Candidate c, double minCos, double maxRelSpd) {
         List<Evidence> ev = new ArrayList<>();
-        ev.add(Evidence.decide("relative SPD vs fitted " + c.family() + " × " + c.steps(), c.relSpd(),
-                Evidence.Comparison.AT_MOST, maxRelSpd));
+        ev.add(Evidence.decide("relative SPD vs fitted " + c.family() + " × " + c.steps() + ", held out", c.relSpd(),
+                Evidence.Comparison.AT_MOST, maxRelSpd).sufficient());
         if (c.cos() != null) {
             ev.add(Evidence.decide("model cos vs fitted " + c.family() + " × " + c.steps(), c.cos(),
                     Evidence.Comparison.AT_LEAST, minCos));
         }
-        return Verdict.allOf(hypothesis, ev);
+        double[] etas = c.fit().etas();
+        double max = 0;
+        double min = Double.POSITIVE_INFINITY;
+        for (double e : etas) {
+            max = Math.max(max, Math.abs(e));
+            min = Math.min(min, e);
+        }
+        double signed = max == 0 ? Double.NaN : etas[0] <= 0 ? -1 : min / max;
+        ev.add(Evidence.exact("min η_k / max |η_k| (descent steps, η_1 > 0)", signed, Evidence.Comparison.AT_LEAST,
+                -STEP_SIGN_SLACK));
+        return Verdict.of(hypothesis, ev);
     }
 
     private static List<Candidate> concat(List<Candidate> a, List<Candidate> b) {

@@ -28,6 +28,15 @@ final class ProbeStatistics {
         return out;
     }
 
+    /** Per-prompt products {@code a_b r_b}. */
+    static double[] products(double[] a, double[] r) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] * r[i];
+        }
+        return out;
+    }
+
     /** Per-prompt squared deviations from the mean {@code (a_b − ā)²}: their mean is Var(a). */
     static double[] squaredDeviations(double[] a) {
         double mean = Arrays.stream(a).average().orElse(0);
@@ -74,12 +83,6 @@ final class ProbeStatistics {
     /** An interval mapped through a decreasing function {@code x ↦ 1 − x} (e.g. 1 − R² to R²). */
     static Bootstrap.Interval oneMinus(Bootstrap.Interval ci) {
         return new Bootstrap.Interval(1 - ci.estimate(), 1 - ci.upper(), 1 - ci.lower(), ci.level(), ci.n());
-    }
-
-    /** An interval mapped through the square root (e.g. a variance ratio to a standard-deviation ratio). */
-    static Bootstrap.Interval sqrt(Bootstrap.Interval ci) {
-        return new Bootstrap.Interval(Math.sqrt(Math.max(ci.estimate(), 0)), Math.sqrt(Math.max(ci.lower(), 0)),
-                Math.sqrt(Math.max(ci.upper(), 0)), ci.level(), ci.n());
     }
 
     /** Rows [B][·] restricted to {@code [from, to)}. */

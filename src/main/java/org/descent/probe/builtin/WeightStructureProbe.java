@@ -42,11 +42,16 @@ import org.ejml.dense.row.NormOps_DDRM;
  * </ul>
  * Weights are exact (no sampling): evidence intervals are points.
  *
- * <p>Verdicts. One layer: {@code preconditioned-gd} needs the vanishing ratio ≤ {@code maxBlockRatio};
- * {@code one-step-gd} also Dist(Γ_eff, I) ≤ {@code maxDistanceToIdentity}. Several layers: {@code k-step-gd} needs,
- * in every layer, all ratios ≤ {@code maxBlockRatio} and Dist(Γ_eff, I) ≤ {@code maxDistanceToIdentity};
- * {@code gd-plus-plus} the same except that the input correction must be ∝ I (Dist ≤ {@code maxDistanceToIdentity})
- * instead of zero (the last layer's correction is ignored: it does not reach ŷ).
+ * <p>Every criterion here is necessary only (weights can refute an algorithm, never confirm it: a function is what
+ * the model computes, not how its matrices look). Distances to the identity are sign-aware,
+ * {@code Dist₊(M, I) = min_{α≥0} ‖M − αI‖_F/‖M‖_F} (−ηI is ascent), and preconditioners must be descent directions:
+ * the descent margin λ_min(sym Γ_eff)/max|λ| &gt; 0.
+ *
+ * <p>Verdicts. One layer: {@code preconditioned-gd} needs the vanishing ratio ≤ {@code maxBlockRatio} and a positive
+ * descent margin; {@code one-step-gd} also Dist₊(Γ_eff, I) ≤ {@code maxDistanceToIdentity}. Several layers:
+ * {@code k-step-gd} needs, in every layer, all ratios ≤ {@code maxBlockRatio} and Dist₊(Γ_eff, I) ≤
+ * {@code maxDistanceToIdentity}; {@code gd-plus-plus} the same except that the input correction must be ∝ I (Dist ≤
+ * {@code maxDistanceToIdentity}) instead of zero (the last layer's correction is ignored: it does not reach ŷ).
  */
 public final class WeightStructureProbe implements Probe {
     public static final String NAME = "weight-structure";
@@ -145,9 +150,14 @@ public final class WeightStructureProbe implements Probe {
             out.metric("pv_relative_error_to_construction", pvErr);
             Evidence vanish = Evidence.exact("vanishing-block ratio", s.vanishing(), Evidence.Comparison.AT_MOST,
                     maxRatio);
-            out.verdict(Verdict.allOf(Hypotheses.PRECONDITIONED_GD, List.of(vanish)));
-            out.verdict(Verdict.allOf(Hypotheses.ONE_STEP_GD, List.of(vanish,
-                    Evidence.exact("Dist(Γ_eff, I)", s.distance(), Evidence.Comparison.AT_MOST, maxDist))));
+            double margin = NormOps_DDRM.normF(s.pre().gamma()) > 0
+                    ? AlgorithmDistances.descentMargin(s.pre().gamma()) : Double.NaN;
+            out.metric("descent_margin", margin);
+            Evidence descent = Evidence.exact("descent margin λ_min(sym Γ_eff)/max|λ|", margin,
+                    Evidence.Comparison.AT_LEAST, 0.0);
+            out.verdict(Verdict.of(Hypotheses.PRECONDITIONED_GD, List.of(vanish, descent)));
+            out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, List.of(vanish,
+                    Evidence.exact("Dist₊(Γ_eff, I)", s.distance(), Evidence.Comparison.AT_MOST, maxDist))));
             out.paragraph(String.format(Locale.ROOT, "One layer: ‖Γ_eff − η* I‖_F/‖η* I‖_F = %s, ‖Γ_eff − Γ*‖_F/‖Γ*‖_F "
                     + "= %s. With β = mean diag of A = %s: ‖W_KᵀW_Q/β − [[I,0],[0,0]]‖_F/‖·‖ = %s and "
                     + "‖β P W_V − [[0,0],[0,−η*]]‖_F/‖·‖ = %s.", ProbeStatistics.num(relEta),
@@ -171,15 +181,15 @@ public final class WeightStructureProbe implements Probe {
             }
             Evidence ev = Evidence.exact("max vanishing-block ratio", vanish, Evidence.Comparison.AT_MOST, maxRatio);
             Evidence el = Evidence.exact("max label-path ratio", label, Evidence.Comparison.AT_MOST, maxRatio);
-            Evidence ed = Evidence.exact("max Dist(Γ_eff, I)", dist, Evidence.Comparison.AT_MOST, maxDist);
-            out.verdict(Verdict.allOf(Hypotheses.K_STEP_GD, List.of(ev, el, ed,
+            Evidence ed = Evidence.exact("max Dist₊(Γ_eff, I)", dist, Evidence.Comparison.AT_MOST, maxDist);
+            out.verdict(Verdict.of(Hypotheses.K_STEP_GD, List.of(ev, el, ed,
                     Evidence.exact("max input-correction ratio", correction, Evidence.Comparison.AT_MOST, maxRatio))));
-            out.verdict(Verdict.allOf(Hypotheses.GD_PLUS_PLUS, List.of(ev, el, ed,
+            out.verdict(Verdict.of(Hypotheses.GD_PLUS_PLUS, List.of(ev, el, ed,
                     Evidence.exact("max Dist(input correction, I), layers < L", corrDist,
                             Evidence.Comparison.AT_MOST, maxDist))));
         }
         out.table("Structure per layer (ratios are scale-free; 0 for the exact constructions)", List.of("layer",
-                "tr(Γ_eff)/d", "Dist(Γ_eff, I)", "vanishing ratio", "input-correction ratio",
+                "tr(Γ_eff)/d", "Dist₊(Γ_eff, I)", "vanishing ratio", "input-correction ratio",
                 "Dist(correction, I)", "label-path ratio"), rows);
         out.figure("gamma-eff", "Γ_eff of layer 0", Plots.heatMap("Γ_eff = −v Aᵀ, layer 0",
                 Matrices.rows(layers.get(0).pre().gamma())));
@@ -195,7 +205,8 @@ public final class WeightStructureProbe implements Probe {
         double correction = ratio(NormOps_DDRM.normF(pre.inputCorrection()), v);
         double labelPath = Math.max(Math.max(ratio(pre.keyQueryLabelColumnNorm(), a),
                 ratio(Math.abs(kq.get(d, d)), a)), ratio(pre.valueInputFromLabelNorm(), v));
-        double distance = NormOps_DDRM.normF(pre.gamma()) > 0 ? AlgorithmDistances.distanceToIdentity(pre.gamma())
+        double distance = NormOps_DDRM.normF(pre.gamma()) > 0
+                ? AlgorithmDistances.distanceToPositiveIdentity(pre.gamma())
                 : Double.POSITIVE_INFINITY;
         double corrDist = NormOps_DDRM.normF(pre.inputCorrection()) > 0
                 ? AlgorithmDistances.distanceToIdentity(pre.inputCorrection()) : 0;
