@@ -59,28 +59,31 @@ public final class SpectralReference implements QuerySensitivity {
         return name;
     }
 
+    /** Below this αμ², {@code (1 − (1 − u)^m)/u = m} to double precision for every representable m. */
+    private static final double NEGLIGIBLE_U = 1e-290;
+
     /**
-     * The Newton filter {@code p_k(μ) = (1 − (1 − αμ²)^{2^k}) / μ} on one eigenvalue μ of S, from the closed form
-     * ({@code expm1}/{@code log1p}, accurate for small αμ²); {@code p_k(0) = 0}, the limit of this polynomial in μ.
+     * The Newton filter {@code p_k(μ) = (1 − (1 − αμ²)^{2^k}) / μ} on one eigenvalue μ of S, from the closed form:
+     * {@code p_k(μ) = αμ · g(αμ²)} with {@code g(u) = (1 − (1 − u)^{2^k}) / u = Σ_{j<2^k} (1 − u)^j}, a polynomial
+     * ({@code g(0) = 2^k}, so {@code p_k(0) = 0}), evaluated via {@code expm1}/{@code log1p} (accurate for small u).
      */
     public static double newtonFilter(int iterations, double alpha, double mu) {
-        if (mu == 0) {
-            return 0;
-        }
         if (iterations == 0) {
             return alpha * mu;
         }
         double u = alpha * mu * mu;
         double m = Math.scalb(1.0, iterations); // 2^k, even
-        double oneMinusPower; // 1 − (1 − u)^m = 1 − |1 − u|^m
-        if (u < 1) {
-            oneMinusPower = -Math.expm1(m * Math.log1p(-u));
+        double g;
+        if (u < NEGLIGIBLE_U) {
+            g = m;
+        } else if (u < 1) {
+            g = -Math.expm1(m * Math.log1p(-u)) / u;
         } else if (u == 1) {
-            oneMinusPower = 1;
+            g = 1;
         } else {
-            oneMinusPower = -Math.expm1(m * Math.log(u - 1));
+            g = -Math.expm1(m * Math.log(u - 1)) / u; // (1 − u)^m = (u − 1)^m, m even
         }
-        return oneMinusPower / mu;
+        return alpha * mu * g;
     }
 
     /** The weights {@code w [d]} of prompt b. */
