@@ -11,6 +11,10 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * Per-prompt least squares in EJML double precision: minimum-norm OLS ({@code λ = 0}, via the pseudo-inverse) or
  * ridge {@code w = (XᵀX + λI)⁻¹Xᵀy}. Ridge with λ = σ² is Bayes-optimal for w ~ N(0, I).
  *
+ * <p>λ penalises the <em>sum</em> of squares and is not scaled with N: in the mean-normalised form
+ * {@code (S + λ'I)⁻¹h} with {@code S = XᵀX/N}, {@code h = Xᵀy/N}, the same estimator has {@code λ' = λ/N}. For
+ * w ~ N(0, ωI) and label noise σ the posterior mean is ridge with {@code λ = σ²/ω} ({@link #bayesLambda}).
+ *
  * <p>Dimension glossary: {@code X [N, d]}, {@code y [N]}, {@code w [d]}.
  */
 public final class LeastSquaresOracle implements QuerySensitivity {
@@ -31,6 +35,24 @@ public final class LeastSquaresOracle implements QuerySensitivity {
     /** Ridge regression with penalty λ (on the sum of squares, not the mean). */
     public static LeastSquaresOracle ridge(double lambda) {
         return new LeastSquaresOracle(lambda);
+    }
+
+    /**
+     * The Bayes-optimal ridge penalty {@code σ²/ω} for w ~ N(0, ωI) and label noise N(0, σ²), in this class's
+     * parametrisation {@code (XᵀX + λI)⁻¹Xᵀy} (independent of N).
+     */
+    public static double bayesLambda(double noiseStd, double priorVariance) {
+        if (!(noiseStd >= 0) || Double.isInfinite(noiseStd) || !(priorVariance > 0)
+                || Double.isInfinite(priorVariance)) {
+            throw new IllegalArgumentException("Bayes λ: need σ >= 0 and ω > 0 finite, got σ=" + noiseStd + " ω="
+                    + priorVariance);
+        }
+        return noiseStd * noiseStd / priorVariance;
+    }
+
+    /** The penalty λ (0 for OLS). */
+    public double lambda() {
+        return lambda;
     }
 
     @Override
