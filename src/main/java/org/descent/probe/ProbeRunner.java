@@ -21,8 +21,11 @@ public final class ProbeRunner {
         void probeFinished(ProbeResult result, double seconds);
     }
 
-    /** Probes not run on the controls: they only add necessary criteria and cost time. */
+    /** Probes not run on the random-init control: they only add necessary criteria and cost time. */
     static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes");
+    /** The only probes run on the two baseline controls (shown for scale; they gate nothing). */
+    static final java.util.Set<String> ON_BASELINES = java.util.Set.of("gd-alignment", "pgd-fit", "baseline-distance",
+            "order-sensitivity");
 
     /**
      * Runs {@code plan} on {@code model}, then on its {@link Controls} (same prompts, same references), combines the
@@ -44,11 +47,13 @@ public final class ProbeRunner {
         long tc = System.nanoTime();
         List<ProbeSuite.Planned> controlPlan = plan.stream()
                 .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
+        List<ProbeSuite.Planned> baselinePlan = plan.stream()
+                .filter(p -> ON_BASELINES.contains(p.probe().name())).toList();
         List<ProbeRun.ControlRun> controls = new ArrayList<>();
         long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
         for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
-            List<ProbeResult> r = runAll(c.model(), suite, controlPlan, manager, prompts, references, cache, null,
-                    null);
+            List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
+                    : baselinePlan, manager, prompts, references, cache, null, null);
             controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
         }
         seconds.put("controls", (System.nanoTime() - tc) / 1e9);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Suite files: unknown keys, parameters and probe names are clear errors; probes/default.json equals the defaults. */
 class ProbeSuiteTest {
-    static final List<String> BUILT_IN = List.of("gd-alignment", "pgd-fit", "multistep-fit", "baseline-distance",
+    static final List<String> BUILT_IN = List.of("gd-alignment", "pgd-fit", "multistep-fit", "hypothesis-ranking", "baseline-distance",
             "order-sensitivity", "context-length", "hidden-state-probes", "weight-structure");
 
     private static Path write(Path dir, String json) throws IOException {
@@ -126,8 +126,6 @@ class ProbeSuiteTest {
         assertEquals(Outcome.CONSISTENT, Evidence.decide("c", below, Evidence.Comparison.AT_MOST, 0.95).outcome());
         assertEquals(Outcome.INCONSISTENT, Evidence.decide("c", above, Evidence.Comparison.AT_MOST, 0.95).outcome());
         assertEquals(Outcome.INCONCLUSIVE, Evidence.exact("c", Double.NaN, Evidence.Comparison.AT_MOST, 1).outcome());
-        assertEquals(Outcome.INCONSISTENT, Outcome.acrossProbes(List.of(Outcome.CONSISTENT, Outcome.INCONSISTENT)));
-        assertEquals(Outcome.CONSISTENT, Outcome.acrossProbes(List.of(Outcome.INCONCLUSIVE, Outcome.CONSISTENT)));
         assertEquals(Outcome.INCONCLUSIVE, Outcome.allOf(List.of(Outcome.INCONCLUSIVE, Outcome.CONSISTENT)));
     }
 }
