@@ -144,15 +144,38 @@ public final class StepSizeFitter {
         for (int i = 0; i + 1 < layers; i++) {
             gammas[i] = 0.02 * (i + 1) / stats.scale;
         }
-        Fit fromDefault = fitGdPlusPlus(stats, stats.defaultEtas(layers), gammas);
+        // BOBYQA can stop with "trust region step has failed to reduce Q" on badly scaled targets: a start that
+        // fails is dropped and the other one kept; only when both fail is the fit an error.
+        Fit fromDefault = null;
+        RuntimeException failure = null;
+        try {
+            fromDefault = fitGdPlusPlus(stats, stats.defaultEtas(layers), gammas);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
         if (layers == 1) {
+            if (fromDefault == null) {
+                throw failure;
+            }
             return fromDefault;
         }
-        Fit gd = fitGd(stats, stats.defaultEtas(layers));
-        Fit fromGd = fitGdPlusPlus(stats, gd.etas(), gammas);
-        Fit best = fromGd.mse() < fromDefault.mse() ? fromGd : fromDefault;
+        Fit fromGd = null;
+        int gdEvaluations = 0;
+        try {
+            Fit gd = fitGd(stats, stats.defaultEtas(layers));
+            gdEvaluations = gd.evaluations();
+            fromGd = fitGdPlusPlus(stats, gd.etas(), gammas);
+        } catch (RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        if (fromDefault == null && fromGd == null) {
+            throw failure;
+        }
+        Fit best = fromGd == null ? fromDefault : fromDefault == null || fromGd.mse() < fromDefault.mse() ? fromGd
+                : fromDefault;
         return new Fit(best.algorithm(), best.etas(), best.gammas(), null, best.mse(),
-                fromDefault.evaluations() + gd.evaluations() + fromGd.evaluations());
+                (fromDefault == null ? 0 : fromDefault.evaluations()) + gdEvaluations
+                        + (fromGd == null ? 0 : fromGd.evaluations()));
     }
 
     /** K-layer GD++ from the given start (γ_K is ignored and fixed at 0). */

@@ -132,8 +132,13 @@ class FixtureVerdictsTest {
                 "hidden-state-probes")));
         assertEquals(Outcome.CONSISTENT, run.result("gd-alignment").verdictMap().get(Hypotheses.ONE_STEP_GD),
                 () -> table(run));
-        assertEquals(Outcome.CONSISTENT, run.result("weight-structure").verdictMap().get(Hypotheses.ONE_STEP_GD),
-                () -> table(run));
+        // weights pass every criterion, but weight criteria are necessary only: they refute, never confirm
+        Verdict weights = run.result("weight-structure").verdicts().stream()
+                .filter(v -> v.hypothesis().equals(Hypotheses.ONE_STEP_GD)).findFirst().orElseThrow();
+        assertEquals(Outcome.INCONCLUSIVE, weights.outcome(), () -> table(run));
+        assertTrue(weights.note().contains(Verdict.NECESSARY_ONLY), weights.note());
+        assertTrue(weights.evidence().stream().allMatch(e -> e.outcome() == Outcome.CONSISTENT), () -> table(run));
+        assertEquals(Outcome.CONSISTENT, run.summary().get(Hypotheses.ONE_STEP_GD), () -> table(run));
         assertEquals(ProbeResult.Status.RAN, run.result("hidden-state-probes").status());
     }
 

@@ -75,16 +75,19 @@ public final class LabelLinearityProbe implements Probe {
             }
         }
         Bootstrap.Interval ci = ctx.bootstrap().ratio("label-linearity", num, den);
-        Evidence e = Evidence.decide("relative error of ŷ(c·y) vs c·ŷ(y)", ci, Evidence.Comparison.AT_MOST, tol);
+        // A direct behavioural test of label linearity, so sufficient for "label-linear"; for the full-batch
+        // hypotheses below it is only necessary (linear in the labels does not make a model GD).
+        Evidence e = Evidence.decide("relative error of ŷ(c·y) vs c·ŷ(y)", ci, Evidence.Comparison.AT_MOST, tol)
+                .sufficient();
         ProbeResult.Builder out = ProbeResult.builder(name())
                 .metric("relative_error", ci.estimate())
                 .metric("relative_error_ci", List.of(ci.lower(), ci.upper()))
                 .metric("scales", scales)
                 .metric("prompts", p)
-                .verdict(Verdict.allOf("label-linear", List.of(e)));
+                .verdict(Verdict.of("label-linear", List.of(e)));
         if (e.outcome() == Outcome.INCONSISTENT) {
             for (String h : Hypotheses.FULL_BATCH) {
-                out.verdict(new Verdict(h, Outcome.INCONSISTENT, List.of(e),
+                out.verdict(new Verdict(h, Outcome.INCONSISTENT, List.of(e.necessary()),
                         "full-batch GD, PGD, GD++ and least squares are linear in the labels"));
             }
         }
