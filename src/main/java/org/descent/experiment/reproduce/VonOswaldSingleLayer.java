@@ -100,7 +100,7 @@ public final class VonOswaldSingleLayer implements Preset {
             run.time("eval_s", (System.nanoTime() - e0) / 1e9);
         }
         List<Headline> heads = new ArrayList<>(List.of(
-                SeedSample.atMost("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
+                SeedSample.within("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
                 SeedSample.atLeast("model cos (∂ŷ/∂x_q)", cos, MIN_COS),
                 SeedSample.atMost("preds diff", pd, MAX_PREDS_DIFF)));
         if (!gammaRes.isEmpty()) {
