@@ -101,7 +101,7 @@ public final class OneStepGdExperiment {
                     OneStepGdComparison.Thresholds.defaults(), manager);
             List<InContextRegressor> curveSet = new ArrayList<>();
             curveSet.add(new LsaRegressor("trained LSA", weights, manager));
-            curveSet.addAll(BaselineCurves.baselines(cfg.task().noise(), etaStar));
+            curveSet.addAll(BaselineCurves.baselines(cfg.task(), etaStar));
             Map<String, Double> baselineMse = BaselineCurves.mse(curveSet.subList(1, curveSet.size()), test);
             Map<String, double[]> curves = BaselineCurves.curves(curveSet, test.head(Math.min(test.size(), 2000)));
             double evalSeconds = (System.nanoTime() - t0) / 1e9;
@@ -227,10 +227,12 @@ public final class OneStepGdExperiment {
                         "mean per-prompt cosine of the two Jacobians")));
 
         r.section("Step size");
-        r.paragraph(String.format(Locale.ROOT, "Closed form η* = N / (s (N + κ + d − 2) + σ²) = %s. Numerical line "
+        r.paragraph(String.format(Locale.ROOT, "Closed form η* = N / (s (N + κ + d − 2) + σ²/ω) (isotropic inputs, "
+                + "w ~ N(0, ωI): ω = 1, or 1/s for the inverse-covariance prior) = %s. Numerical line "
                 + "search (Brent) on %d Monte-Carlo prompts: %s ± %s (batch-means standard error). The comparison "
                 + "uses the %s.", m.containsKey("eta_star_closed_form")
-                        ? Report.num((double) m.get("eta_star_closed_form")) : "n/a (anisotropic or nonlinear task)",
+                        ? Report.num((double) m.get("eta_star_closed_form"))
+                        : "n/a (no closed form: anisotropic inputs, nonlinear labels or another prior)",
                 cfg.eval().searchPrompts(), Report.num(searched.eta()), Report.num(searched.standardError()),
                 m.get("eta_star_source")));
 

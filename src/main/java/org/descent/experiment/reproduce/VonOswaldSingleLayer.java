@@ -62,9 +62,9 @@ public final class VonOswaldSingleLayer implements Preset {
     @Override
     public PresetResult run(PresetRun run) {
         ExperimentConfig cfg = config;
-        double eta = OptimalStepSize.closedFormApplies(cfg.task()) ? OptimalStepSize.closedForm(cfg.task())
-                : OptimalStepSize.lineSearch(run.prompts(cfg.task(), run.seeds().get(0), Seeds.SEARCH,
-                        cfg.eval().searchPrompts())).eta();
+        OptimalStepSize.Choice etaChoice = OptimalStepSize.choose(cfg.task(), () -> run.prompts(cfg.task(),
+                run.seeds().get(0), Seeds.SEARCH, cfg.eval().searchPrompts()));
+        double eta = etaChoice.eta();
         int d = cfg.task().d();
         List<SeedSample> gap = new ArrayList<>();
         List<SeedSample> cos = new ArrayList<>();
@@ -111,6 +111,7 @@ public final class VonOswaldSingleLayer implements Preset {
         float[] losses = lastLosses;
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("eta_star", eta);
+        metrics.put("eta_star_method", etaChoice.method());
         metrics.put("per_seed", perSeed);
         return new PresetResult(heads, metrics, r -> {
             r.section("Details (last seed)");
