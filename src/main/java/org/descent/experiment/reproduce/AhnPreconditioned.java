@@ -102,7 +102,7 @@ final class AhnPreconditioned implements Preset {
                 long e0 = System.nanoTime();
                 PromptSet test = run.prompts(task, seed, Seeds.TEST, cfg.eval().testPrompts());
                 PromptSet search = run.prompts(task, seed, Seeds.SEARCH, cfg.eval().searchPrompts());
-                double etaGd = OptimalStepSize.lineSearch(search).eta();
+                double etaGd = OptimalStepSize.choose(task, () -> search).eta(); // line search: Σ is anisotropic
                 LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
                 double[] y = test.targets();
                 double[] seM = PredictionMetrics.squaredErrors(model.predict(test), y);

@@ -76,7 +76,7 @@ final class MahankaliNonlinear implements Preset {
                 long e0 = System.nanoTime();
                 PromptSet test = run.prompts(cfg.task(), seed, Seeds.TEST, cfg.eval().testPrompts());
                 PromptSet search = run.prompts(cfg.task(), seed, Seeds.SEARCH, cfg.eval().searchPrompts());
-                double eta = OptimalStepSize.lineSearch(search).eta();
+                double eta = OptimalStepSize.choose(cfg.task(), () -> search).eta(); // line search: nonlinear labels
                 LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
                 AlgorithmDistances.PgdFit fit = AlgorithmDistances.pgdFit(model, test, null);
                 double[] y = test.targets();
