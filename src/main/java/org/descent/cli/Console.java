@@ -12,10 +12,12 @@ final class Console {
 
     static void verdict(PrintWriter out, OneStepGdComparison.Result result, java.util.Map<String, Object> m) {
         out.println();
-        out.printf(Locale.ROOT, "%-44s %12s %12s  %s%n", "check", "measured", "required", "result");
+        out.printf(Locale.ROOT, "%-44s %12s %-26s %-26s %s%n", "check", "measured", "95% interval (prompts)",
+                "required", "result");
         for (OneStepGdComparison.Check c : result.checks()) {
-            out.printf(Locale.ROOT, "%-44s %12s %12s  %s%n", c.criterion(), Report.num(c.value()), c.requirement(),
-                    c.passed() ? "pass" : "FAIL");
+            out.printf(Locale.ROOT, "%-44s %12s %-26s %-26s %s%n", c.criterion(), Report.num(c.value()),
+                    "[" + Report.num(c.lower()) + ", " + Report.num(c.upper()) + "]", c.requirement(),
+                    c.outcome().label());
         }
         out.println();
         for (List<String> row : List.of(
@@ -29,7 +31,12 @@ final class Console {
             out.println(sb.toString().trim());
         }
         out.println();
-        out.println("verdict: " + (result.consistent() ? "CONSISTENT" : "NOT CONSISTENT")
-                + " with one step of gradient descent (von Oswald et al. 2023)");
+        String v = switch (result.verdict()) {
+            case "consistent" -> "CONSISTENT with";
+            case "inconsistent" -> "NOT CONSISTENT with";
+            default -> "INCONCLUSIVE about";
+        };
+        out.println("verdict: " + v + " one step of gradient descent (von Oswald et al. 2023)");
+        out.println("scope: " + OneStepGdComparison.SCOPE);
     }
 }

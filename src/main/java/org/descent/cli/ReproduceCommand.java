@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.descent.compare.SeedIntervals;
 import org.descent.experiment.reproduce.Headline;
 import org.descent.experiment.reproduce.Preset;
 import org.descent.experiment.reproduce.PresetRun;
@@ -34,7 +35,9 @@ final class ReproduceCommand implements Callable<Integer> {
     boolean list;
 
     @Option(names = "--seeds", defaultValue = "1", paramLabel = "S",
-            description = "Training seeds 0..S-1 (default 1); intervals are over seeds when S > 1.")
+            description = "Training seeds first..first+S-1 (default 1). S >= 2: Student t 95%% intervals over seeds "
+                    + "(claims about training); S = 1: claims about the one trained model only (prompt intervals, "
+                    + "exact weight values).")
     int seeds;
 
     @Option(names = "--first-seed", defaultValue = "0", paramLabel = "S", description = "First seed (default 0).")
@@ -74,10 +77,15 @@ final class ReproduceCommand implements Callable<Integer> {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {
-                out.printf(Locale.ROOT, "  %-62s %-30s %-10s %s%n", h.name(), h.intervalText(), h.requirement(),
-                        h.verdict() == null ? "" : h.verdict().label());
+                out.printf(Locale.ROOT, "  %-62s %-30s %-34s %-24s %s%n", h.name(), h.intervalText(),
+                        h.scope().label(), h.requirement(), h.verdict() == null ? "" : h.verdict().label());
             }
             out.println();
+            if (seedList.size() < SeedIntervals.MIN_SEEDS) {
+                out.println("scope: 1 trained model; " + SeedIntervals.ONE_SEED_NOTE);
+            } else {
+                out.println("scope: " + seedList.size() + " training seeds, Student t 95% intervals over seeds");
+            }
             out.printf(Locale.ROOT, "verdict: %s (%.0f s)%n", o.result().verdict().label().toUpperCase(Locale.ROOT),
                     (System.nanoTime() - t0) / 1e9);
             out.println("report: " + o.report().resolve("report.html"));

@@ -26,7 +26,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Option(names = "--seeds", defaultValue = "1", paramLabel = "S",
             description = "Repeat over training seeds seed..seed+S-1 and report each headline metric's mean with a "
-                    + "bootstrap 95%% interval over seeds; verdicts use the interval (default 1).")
+                    + "Student t 95%% interval over seeds; verdicts use the interval (default 1: the verdict is then "
+                    + "about the one trained model, on bootstrap intervals over its test prompts).")
     int seeds;
 
     @Override

@@ -8,9 +8,11 @@ import org.descent.oracle.AveragingOracle;
 import org.descent.oracle.GradientDescentOracle;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.oracle.NearestNeighborsOracle;
+import org.descent.oracle.OptimalStepSize;
 import org.descent.oracle.ZeroPredictor;
 import org.descent.regressor.InContextRegressor;
 import org.descent.task.PromptSet;
+import org.descent.task.TaskConfig;
 
 /**
  * The classical in-context baselines of every task, and error-vs-context-length curves: each regressor is evaluated on
@@ -20,12 +22,40 @@ import org.descent.task.PromptSet;
 public final class BaselineCurves {
     private BaselineCurves() {}
 
-    /** The baselines: OLS (min-norm), ridge with λ = σ² (when σ > 0) and a small grid, 3-NN, averaging, GD(η*). */
+    /**
+     * The baselines: OLS (min-norm), ridge with λ = σ² (when σ > 0; Bayes-optimal for w ~ N(0, I) only) and a small
+     * grid, 3-NN, averaging, GD(η*). Prefer {@link #baselines(TaskConfig, double)}, which knows the weight prior.
+     */
     public static List<InContextRegressor> baselines(double noise, double etaStar) {
+        return withRidge(noise > 0 ? noise * noise : 0, etaStar);
+    }
+
+    /**
+     * The baselines for {@code task}: as {@link #baselines(double, double)} but the first ridge uses the Bayes λ of
+     * the task's prior, {@code σ²/ω} for w ~ N(0, ωI) ({@link #bayesRidgeLambda}); tasks without an isotropic Gaussian
+     * prior get only the fixed grid.
+     */
+    public static List<InContextRegressor> baselines(TaskConfig task, double etaStar) {
+        double lambda = bayesRidgeLambda(task);
+        return withRidge(Double.isNaN(lambda) ? 0 : lambda, etaStar);
+    }
+
+    /**
+     * The Bayes-optimal ridge λ = σ²/ω for linear labels with w ~ N(0, ωI) (ω = 1, or 1/s for the inverse-covariance
+     * prior with isotropic inputs) and σ > 0; NaN where there is none.
+     */
+    public static double bayesRidgeLambda(TaskConfig task) {
+        if (task.noise() <= 0 || !OptimalStepSize.closedFormApplies(task)) {
+            return Double.NaN;
+        }
+        return task.noise() * task.noise() / OptimalStepSize.weightVariance(task);
+    }
+
+    private static List<InContextRegressor> withRidge(double bayesLambda, double etaStar) {
         List<InContextRegressor> out = new ArrayList<>();
         out.add(LeastSquaresOracle.ols());
-        if (noise > 0) {
-            out.add(LeastSquaresOracle.ridge(noise * noise));
+        if (bayesLambda > 0) {
+            out.add(LeastSquaresOracle.ridge(bayesLambda));
         }
         for (double lambda : new double[] {0.01, 0.1, 1.0}) {
             out.add(LeastSquaresOracle.ridge(lambda));

@@ -29,8 +29,8 @@ import org.ejml.data.DMatrixRMaj;
  *
  * <p>How each is chosen:
  * <ul>
- *   <li>η*: the closed form {@code N / (s (N + κ + d − 2) + σ²)} for linear regression with isotropic inputs and
- *       w ~ N(0, I); otherwise Brent's line search ({@link OptimalStepSize#lineSearch}) on the search prompts;</li>
+ *   <li>η*: {@link OptimalStepSize#choose}: the closed form {@code N / (s (N + κ + d − 2) + σ²/ω)} for linear
+ *       regression with isotropic inputs and w ~ N(0, ωI); otherwise Brent's line search on the search prompts;</li>
  *   <li>Γ*: {@link PreconditionerTheory#optimal} where the theory covers the task (linear labels, Gaussian or
  *       isotropic uniform inputs); otherwise the Monte-Carlo least-squares Γ on the search prompts;</li>
  *   <li>K-step GD / GD++: step sizes minimising the task MSE on the search prompts ({@link StepSizeFitter});</li>
@@ -99,10 +99,12 @@ public final class ReferenceAlgorithms {
         }
     }
 
-    /** Whether the DESIGN §3 closed forms apply: linear labels, isotropic inputs, w ~ N(0, I). */
+    /**
+     * Whether the closed-form η* applies: the single decision {@link OptimalStepSize#closedFormApplies} (linear labels,
+     * isotropic inputs, w ~ N(0, ωI) — the isotropic prior or the inverse-covariance prior with Σ = sI).
+     */
     public boolean closedFormsApply() {
-        return task.isLinearRegression() && task.hasIsotropicInputs()
-                && TaskConfig.PRIOR_ISOTROPIC.equals(task.weightPrior());
+        return OptimalStepSize.closedFormApplies(task);
     }
 
     /** Monte-Carlo prompts of the task for line searches and fits (the {@code "search"} stream). */
@@ -113,12 +115,9 @@ public final class ReferenceAlgorithms {
     /** The optimal one-step step size η*. */
     public StepSize etaStar() {
         if (etaStar == null) {
-            if (closedFormsApply()) {
-                etaStar = new StepSize(OptimalStepSize.closedForm(task), CLOSED_FORM, 0);
-            } else {
-                OptimalStepSize.Estimate e = OptimalStepSize.lineSearch(searchPrompts());
-                etaStar = new StepSize(e.eta(), MONTE_CARLO, e.standardError());
-            }
+            OptimalStepSize.Choice c = OptimalStepSize.choose(task, this::searchPrompts);
+            etaStar = new StepSize(c.eta(), OptimalStepSize.CLOSED_FORM.equals(c.method()) ? CLOSED_FORM : MONTE_CARLO,
+                    c.standardError());
         }
         return etaStar;
     }

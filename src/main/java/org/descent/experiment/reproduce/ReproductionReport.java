@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.descent.compare.SeedIntervals;
 import org.descent.report.Report;
 import org.descent.util.Provenance;
 import org.descent.util.RunDirectory;
@@ -30,19 +31,18 @@ public final class ReproductionReport {
         r.paragraph(preset.claim());
         r.section("Verdict");
         Verdict v = result.verdict();
-        r.paragraph("**" + v.label() + "** over " + run.seeds().size() + " seed" + (run.seeds().size() == 1 ? "" : "s")
-                + " " + run.seeds() + ". Each claim is tested on the bootstrap 95% interval of its metric "
-                + (run.seeds().size() > 1 ? "over seeds" : "(one seed: the interval is over test prompts where the "
-                        + "metric is a per-prompt mean, otherwise the point estimate; use --seeds for intervals over "
-                        + "training runs)")
-                + ": supported when the whole interval meets the tolerance, not supported when none of it does, "
-                + "inconclusive otherwise.");
+        int seeds = run.seeds().size();
+        r.paragraph("**" + v.label() + "** over " + seeds + " seed" + (seeds == 1 ? "" : "s") + " " + run.seeds() + ". "
+                + intervalMethod(seeds) + " A claim is supported when the whole interval meets its requirement, not "
+                + "supported when none of it does, inconclusive otherwise. Requirements marked one-sided test a bound "
+                + "(\"beats\", \"at most\"); two-sided ones test an equivalence (\"matches\": the whole interval "
+                + "within ±tolerance), which a model much better than the reference fails as surely as a worse one.");
         List<List<String>> rows = new ArrayList<>();
         for (Headline h : result.headlines()) {
-            rows.add(List.of(h.name(), h.intervalText(), perSeedText(h.perSeed()), h.requirement(),
-                    h.verdict() == null ? "(context)" : h.verdict().label()));
+            rows.add(List.of(h.name(), h.intervalText(), h.scope().label(), perSeedText(h.perSeed()),
+                    h.requirement(), h.verdict() == null ? "(context)" : h.verdict().label()));
         }
-        r.table(List.of("measured", "mean [95% CI]", "per seed", "tolerance", "verdict"), rows);
+        r.table(List.of("measured", "mean [95% CI]", "interval over", "per seed", "requirement", "verdict"), rows);
         result.details().accept(r);
         r.section("Reproduce");
         r.paragraph("`descent reproduce " + preset.name() + " --seeds " + run.seeds().size() + "` (took "
@@ -52,12 +52,17 @@ public final class ReproductionReport {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("preset", preset.name());
         metrics.put("verdict", v.label());
+        metrics.put("seeds", run.seeds().size());
+        metrics.put("interval_method", run.seeds().size() >= SeedIntervals.MIN_SEEDS ? "student-t over seeds"
+                : "one trained model: prompt bootstrap or exact value (" + SeedIntervals.ONE_SEED_NOTE + ")");
         Map<String, Object> heads = new LinkedHashMap<>();
         for (Headline h : result.headlines()) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("mean", h.interval().estimate());
             e.put("ci95", List.of(h.interval().lower(), h.interval().upper()));
             e.put("per_seed", h.perSeed());
+            e.put("scope", h.scope().label());
+            e.put("interval_method", h.scope().method());
             e.put("tolerance", h.requirement());
             e.put("verdict", h.verdict() == null ? null : h.verdict().label());
             heads.put(h.name(), e);
@@ -81,6 +86,19 @@ public final class ReproductionReport {
         } finally {
             dir.discard();
         }
+    }
+
+    /** The paragraph that says what the intervals are about. */
+    static String intervalMethod(int seeds) {
+        if (seeds >= SeedIntervals.MIN_SEEDS) {
+            return "Each claim is tested on the Student t 95% interval of its metric's mean over the " + seeds
+                    + " training seeds (exact for normally distributed per-seed values; a percentile bootstrap over "
+                    + "so few seeds would cover far less than 95%), so the verdict is about training, not one model; "
+                    + "with few seeds the interval is wide and a claim it straddles stays inconclusive.";
+        }
+        return "With one seed each claim is about this one trained model only: per-prompt metrics are tested on a "
+                + "bootstrap 95% interval over its test prompts, weight-derived ones on their exact value (column "
+                + "\"interval over\"); " + SeedIntervals.ONE_SEED_NOTE + ".";
     }
 
     private static String perSeedText(double[] values) {

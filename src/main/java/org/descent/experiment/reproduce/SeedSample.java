@@ -3,12 +3,23 @@ package org.descent.experiment.reproduce;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import org.descent.compare.Bootstrap;
+import org.descent.compare.SeedIntervals;
 
 /**
- * One seed's measurement of a statistic that is computed from per-prompt values, so it can be bootstrapped over
- * prompts when there is a single seed.
+ * One seed's measurement of a headline statistic. A statistic computed from per-prompt values keeps them, so that a
+ * single seed can still get a bootstrap interval over its test prompts; a weight-derived statistic has no per-prompt
+ * structure ({@link #fixed}).
  *
- * @param prompts number of test prompts
+ * <p>How the interval of a list of samples (one per seed) is made ({@link #interval}, {@link #scope}):
+ * <ul>
+ *   <li>S ≥ 2 seeds: the Student t interval of the mean over seeds ({@link SeedIntervals#studentT}), whatever the
+ *       statistic: the claim is then about training, and training variability is what the interval measures;</li>
+ *   <li>1 seed: the claim can only be about that one trained model: a percentile bootstrap over its test prompts
+ *       for per-prompt statistics, the exact value for weight-derived ones. Reports label this scope and say that
+ *       training variability is untested.</li>
+ * </ul>
+ *
+ * @param prompts number of test prompts (1 for a weight-derived value)
  * @param statistic the statistic on a resample given as prompt indices
  */
 public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
@@ -27,8 +38,16 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
 
     /** The relative gap {@code mean(a)/mean(b) − 1} of two per-prompt losses on the same prompts. */
     public static SeedSample relativeGap(double[] a, double[] b) {
-        double[] x = a.clone();
-        double[] y = b.clone();
+        return ratio(a, b, -1);
+    }
+
+    /** {@code Σ num / Σ den + offset} over prompts (e.g. a relative SPD with offset 0). */
+    public static SeedSample ratio(double[] num, double[] den, double offset) {
+        if (num.length != den.length) {
+            throw new IllegalArgumentException("ratio: " + num.length + " vs " + den.length + " values");
+        }
+        double[] x = num.clone();
+        double[] y = den.clone();
         return new SeedSample(x.length, idx -> {
             double sa = 0;
             double sb = 0;
@@ -36,13 +55,18 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
                 sa += x[i];
                 sb += y[i];
             }
-            return sa / sb - 1;
+            return sa / sb + offset;
         });
     }
 
-    /** A statistic with no per-prompt structure (e.g. a weight distance): its interval is the point. */
+    /** A statistic with no per-prompt structure (e.g. a weight distance): with one seed its interval is the point. */
     public static SeedSample fixed(double value) {
         return new SeedSample(1, idx -> value);
+    }
+
+    /** Whether this is an exact (weight-derived) value rather than a per-prompt statistic. */
+    public boolean exact() {
+        return prompts == 1;
     }
 
     /** The value on the full sample. */
@@ -54,31 +78,47 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
         return statistic.applyAsDouble(all);
     }
 
-    /** Interval over prompts for one seed, over seeds otherwise. */
+    /** Student t over seeds for S ≥ 2; for one seed, the bootstrap over its prompts (or the exact value). */
     public static Bootstrap.Interval interval(List<SeedSample> samples, long seed) {
+        if (samples.isEmpty()) {
+            throw new IllegalArgumentException("no seeds");
+        }
         if (samples.size() == 1) {
             SeedSample s = samples.get(0);
-            return Bootstrap.of(s.prompts(), s.statistic(), Bootstrap.DEFAULT_RESAMPLES, 0.95, seed);
+            return Bootstrap.of(s.prompts(), s.statistic(), Bootstrap.DEFAULT_RESAMPLES, SeedIntervals.LEVEL, seed);
         }
-        return Bootstrap.mean(points(samples), seed);
+        return SeedIntervals.studentT(points(samples));
+    }
+
+    /** What {@link #interval} is about. */
+    public static SeedIntervals.Scope scope(List<SeedSample> samples) {
+        if (samples.size() >= SeedIntervals.MIN_SEEDS) {
+            return SeedIntervals.Scope.seeds(samples.size());
+        }
+        return samples.get(0).exact() ? SeedIntervals.Scope.oneExact() : SeedIntervals.Scope.onePromptInterval();
     }
 
     public static double[] points(List<SeedSample> samples) {
         return samples.stream().mapToDouble(SeedSample::point).toArray();
     }
 
-    /** A headline for claim "≤ threshold". */
+    /** A headline for the one-sided claim "≤ threshold". */
     public static Headline atMost(String name, List<SeedSample> samples, double threshold) {
-        return Headline.atMost(name, points(samples), interval(samples, name.hashCode()), threshold);
+        return Headline.atMost(name, points(samples), interval(samples, name.hashCode()), scope(samples), threshold);
     }
 
-    /** A headline for claim "≥ threshold". */
+    /** A headline for the one-sided claim "≥ threshold". */
     public static Headline atLeast(String name, List<SeedSample> samples, double threshold) {
-        return Headline.atLeast(name, points(samples), interval(samples, name.hashCode()), threshold);
+        return Headline.atLeast(name, points(samples), interval(samples, name.hashCode()), scope(samples), threshold);
+    }
+
+    /** A headline for the two-sided (equivalence) claim "within ±tolerance". */
+    public static Headline within(String name, List<SeedSample> samples, double tolerance) {
+        return Headline.within(name, points(samples), interval(samples, name.hashCode()), scope(samples), tolerance);
     }
 
     /** A context headline. */
     public static Headline info(String name, List<SeedSample> samples) {
-        return Headline.info(name, points(samples), interval(samples, name.hashCode()));
+        return Headline.info(name, points(samples), interval(samples, name.hashCode()), scope(samples));
     }
 }

@@ -34,6 +34,21 @@ public enum Verdict {
         return ci.upper() < threshold ? NOT_SUPPORTED : INCONCLUSIVE;
     }
 
+    /**
+     * Two-sided (equivalence) claim "lo ≤ metric ≤ hi": supported when the whole interval lies inside [lo, hi], refuted
+     * when the whole interval lies outside it (on either side), inconclusive when it straddles an end. This is the
+     * interval-inclusion form of two one-sided tests (TOST).
+     */
+    public static Verdict within(Bootstrap.Interval ci, double lo, double hi) {
+        if (!(lo <= hi)) {
+            throw new IllegalArgumentException("equivalence range: need lo <= hi, got [" + lo + ", " + hi + "]");
+        }
+        if (ci.lower() >= lo && ci.upper() <= hi) {
+            return SUPPORTED;
+        }
+        return ci.upper() < lo || ci.lower() > hi ? NOT_SUPPORTED : INCONCLUSIVE;
+    }
+
     /** The conjunction of several verdicts: any refutation refutes, any doubt leaves it open. */
     public static Verdict all(Iterable<Verdict> verdicts) {
         boolean open = false;

@@ -62,9 +62,9 @@ public final class VonOswaldSingleLayer implements Preset {
     @Override
     public PresetResult run(PresetRun run) {
         ExperimentConfig cfg = config;
-        double eta = OptimalStepSize.closedFormApplies(cfg.task()) ? OptimalStepSize.closedForm(cfg.task())
-                : OptimalStepSize.lineSearch(run.prompts(cfg.task(), run.seeds().get(0), Seeds.SEARCH,
-                        cfg.eval().searchPrompts())).eta();
+        OptimalStepSize.Choice etaChoice = OptimalStepSize.choose(cfg.task(), () -> run.prompts(cfg.task(),
+                run.seeds().get(0), Seeds.SEARCH, cfg.eval().searchPrompts()));
+        double eta = etaChoice.eta();
         int d = cfg.task().d();
         List<SeedSample> gap = new ArrayList<>();
         List<SeedSample> cos = new ArrayList<>();
@@ -100,7 +100,7 @@ public final class VonOswaldSingleLayer implements Preset {
             run.time("eval_s", (System.nanoTime() - e0) / 1e9);
         }
         List<Headline> heads = new ArrayList<>(List.of(
-                SeedSample.atMost("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
+                SeedSample.within("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
                 SeedSample.atLeast("model cos (∂ŷ/∂x_q)", cos, MIN_COS),
                 SeedSample.atMost("preds diff", pd, MAX_PREDS_DIFF)));
         if (!gammaRes.isEmpty()) {
@@ -111,6 +111,7 @@ public final class VonOswaldSingleLayer implements Preset {
         float[] losses = lastLosses;
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("eta_star", eta);
+        metrics.put("eta_star_method", etaChoice.method());
         metrics.put("per_seed", perSeed);
         return new PresetResult(heads, metrics, r -> {
             r.section("Details (last seed)");

@@ -20,6 +20,11 @@ class VerdictTest {
         assertEquals(Verdict.SUPPORTED, Verdict.atLeast(ci(0.9995, 0.9999), 0.999));
         assertEquals(Verdict.INCONCLUSIVE, Verdict.atLeast(ci(0.998, 0.9995), 0.999));
         assertEquals(Verdict.NOT_SUPPORTED, Verdict.atLeast(ci(0.9, 0.99), 0.999));
+        // two-sided equivalence: inside, outside on either side, straddling
+        assertEquals(Verdict.SUPPORTED, Verdict.within(ci(-0.004, 0.009), -0.01, 0.01));
+        assertEquals(Verdict.NOT_SUPPORTED, Verdict.within(ci(-0.5, -0.3), -0.01, 0.01), "much better is not equal");
+        assertEquals(Verdict.NOT_SUPPORTED, Verdict.within(ci(0.02, 0.03), -0.01, 0.01));
+        assertEquals(Verdict.INCONCLUSIVE, Verdict.within(ci(-0.02, 0.0), -0.01, 0.01));
         assertEquals(Verdict.NOT_SUPPORTED, Verdict.all(List.of(Verdict.SUPPORTED, Verdict.NOT_SUPPORTED)));
         assertEquals(Verdict.INCONCLUSIVE, Verdict.all(List.of(Verdict.SUPPORTED, Verdict.INCONCLUSIVE)));
         assertEquals(Verdict.SUPPORTED, Verdict.all(List.of(Verdict.SUPPORTED, Verdict.SUPPORTED)));
