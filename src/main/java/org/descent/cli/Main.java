@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Do transformers learn in context by gradient descent? Train linear-self-attention transformers, "
                 + "build the gradient-descent constructions, compare, report.",
         subcommands = {VerifyCommand.class, TrainCommand.class, CompareCommand.class, BenchCommand.class,
-                DatasetCommand.class, ReproduceCommand.class, ProbeCommand.class, ProbesCommand.class,
+                DatasetCommand.class, ReproduceCommand.class, ProbeCommand.class, ProbesCommand.class, CalibrateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (arguments, configs, files). */

@@ -1,0 +1,187 @@
+package org.descent.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.descent.experiment.Workspace;
+import org.descent.probe.ProbeRegistry;
+import org.descent.probe.ProbeSuite;
+import org.descent.probe.calibration.Calibration;
+import org.descent.probe.calibration.CalibrationBattery;
+import org.descent.probe.calibration.CalibrationCase;
+import org.descent.probe.calibration.CalibrationReport;
+import org.descent.report.Report;
+import org.descent.util.Json;
+import org.descent.util.Provenance;
+import org.descent.util.RunDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code descent calibrate}: runs the probe suite on a battery of models whose algorithm is known by construction and
+ * prints the hypothesis × model confusion table (expected against got), then measures the coverage of descent's
+ * interval methods by simulation. Exit code 0 when every verdict is right and every coverage is in its band,
+ * {@value #EXIT_MISCALIBRATED} otherwise.
+ */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = "Run the probe suite on models whose algorithm is known by construction (one GD step, gradient "
+                + "ascent, PGD with SPD and indefinite Γ, K-step GD, GD++, OLS, ridge, Iterative Newton, random "
+                + "LSAs, an order-dependent perturbation of GD, too few prompts) and measure interval coverage; "
+                + "print the confusion table and write a report.")
+final class CalibrateCommand implements Callable<Integer> {
+    /** Exit code when a verdict is wrong or an interval method misses its coverage band. */
+    static final int EXIT_MISCALIBRATED = 7;
+
+    @Mixin RuntimeOptions runtime;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--fast", description = "The CI subset: ten cases on 4000 test prompts, and a short coverage "
+            + "study (about a minute).")
+    boolean fast;
+
+    @Option(names = "--suite", paramLabel = "FILE", description = "Probe suite JSON (default: probes/default.json).")
+    Path suite;
+
+    @Option(names = "--cases", paramLabel = "NAMES", split = ",",
+            description = "Only these cases (comma-separated; see the report for the names).")
+    List<String> cases;
+
+    @Option(names = "--json", description = "Print the summary as JSON on standard output (false_consistent, "
+            + "false_inconsistent, inconclusive, coverage per S) instead of the table.")
+    boolean json;
+
+    @Option(names = "--no-coverage", description = "Skip the coverage study.")
+    boolean noCoverage;
+
+    /** Test prompts of the fast subset. */
+    static final int FAST_TEST_PROMPTS = 4000;
+
+    @Override
+    public Integer call() {
+        runtime.configureEngine();
+        Workspace ws = runtime.workspace();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path suiteFile = suite != null ? suite : ProbeCommand.DEFAULT_SUITE;
+        if (!Files.isRegularFile(suiteFile)) {
+            throw new IllegalArgumentException("no probe suite at " + suiteFile + " (give --suite FILE)");
+        }
+        ProbeSuite s = ProbeSuite.read(suiteFile);
+        List<CalibrationCase> battery = selectCases();
+        long t0 = System.nanoTime();
+        Calibration.Result result;
+        try (ProbeRegistry registry = ProbeRegistry.builtIn(); NDManager manager = NDManager.newBaseManager(ws.device())) {
+            s.plan(registry, suiteFile.toString());
+            result = Calibration.run(battery, s, registry, manager, runtime.quiet ? null : r -> err.printf(Locale.ROOT,
+                    "  %-22s %6.1f s%s%n", r.calibrationCase().name(), r.seconds(), wrong(r)));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> summary = new LinkedHashMap<>(CalibrationReport.json(result));
+        summary.put("suite", suiteFile.toString());
+        summary.put("fast", fast);
+        summary.put("seconds", seconds);
+        boolean coverageOk = true;
+        if (!noCoverage) {
+            CoverageSection coverage = CoverageSection.run(fast);
+            summary.put("coverage", coverage.json());
+            coverageOk = coverage.ok();
+        }
+        Path report = write(ws, result, summary, suiteFile);
+        if (json) {
+            out.println(Json.write(summary));
+        } else {
+            out.println(CalibrationReport.confusionText(result));
+            if (summary.get("coverage") != null) {
+                out.println(CoverageSection.text(summary.get("coverage")));
+            }
+            out.printf(Locale.ROOT, "calibration took %.1f s%n", seconds);
+            out.println("report: " + report.resolve("report.html"));
+        }
+        return result.passed() && coverageOk ? 0 : EXIT_MISCALIBRATED;
+    }
+
+    private List<CalibrationCase> selectCases() {
+        List<CalibrationCase> battery = fast ? CalibrationBattery.fast() : CalibrationBattery.all();
+        List<CalibrationCase> all = !fast ? battery : battery.stream().map(c -> c.testPrompts() == CalibrationBattery.TEST_PROMPTS ? new CalibrationCase(
+                    c.name(), c.description(), c.task(), FAST_TEST_PROMPTS, c.expected(), c.borderline(), c.model())
+                    : c).toList();
+        if (cases == null || cases.isEmpty()) {
+            return all;
+        }
+        List<CalibrationCase> out = new ArrayList<>();
+        for (String name : cases) {
+            out.add(all.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("calibrate: unknown case \"" + name + "\"; the cases are "
+                            + String.join(", ", all.stream().map(CalibrationCase::name).toList()))));
+        }
+        return out;
+    }
+
+    private static String wrong(Calibration.CaseResult r) {
+        List<String> bad = new ArrayList<>();
+        r.got().keySet().forEach(h -> {
+            if (r.falseConsistent(h) || r.falseInconsistent(h) || r.inconclusive(h)) {
+                bad.add(h);
+            }
+        });
+        return bad.isEmpty() ? "" : "  WRONG: " + String.join(", ", bad);
+    }
+
+    private Path write(Workspace ws, Calibration.Result result, Map<String, Object> summary, Path suiteFile) {
+        RunDirectory dir = RunDirectory.create(ws.reportsDir(), "calibrate");
+        try {
+            Map<String, Object> manifest = new LinkedHashMap<>(Provenance.collect(ws.device()));
+            manifest.put("command", "calibrate");
+            manifest.put("arguments", spec.commandLine().getParseResult().originalArgs());
+            manifest.put("suite_file", suiteFile.toString());
+            manifest.put("fast", fast);
+            Report r = new Report().title("Calibration of descent's verdicts");
+            r.paragraph(String.format(Locale.ROOT, "%d models whose algorithm is known by construction, each probed "
+                    + "with the suite `%s`; every hypothesis's combined verdict against the expected one.",
+                    result.cases().size(), suiteFile));
+            r.section("Confusion table");
+            r.table(CalibrationReport.header(), CalibrationReport.rows(result));
+            r.paragraph(String.format(Locale.ROOT, "Cells read expected→got: C consistent, I inconsistent, ? "
+                    + "inconclusive, · either (the construction is within tolerance of the hypothesis); ! marks a "
+                    + "false verdict, ~ an inconclusive where a definite verdict was expected. **false consistent "
+                    + "%d, false inconsistent %d, inconclusive %d** (on the deliberately borderline cases: %d).",
+                    result.falseConsistent(), result.falseInconsistent(), result.inconclusive(),
+                    result.inconclusiveBorderline()));
+            List<List<String>> models = new ArrayList<>();
+            for (Calibration.CaseResult c : result.cases()) {
+                models.add(List.of(c.calibrationCase().name(), c.calibrationCase().description(),
+                        Integer.toString(c.calibrationCase().testPrompts()), c.calibrationCase().borderline().isEmpty()
+                                ? "—" : c.calibrationCase().borderline(), Report.num(c.seconds())));
+            }
+            r.section("Models");
+            r.table(List.of("model", "algorithm", "test prompts", "deliberately borderline because", "seconds"),
+                    models);
+            r.section("Why each verdict");
+            List<List<String>> why = new ArrayList<>();
+            for (Calibration.CaseResult c : result.cases()) {
+                c.got().forEach((h, o) -> why.add(List.of(c.calibrationCase().name(), h, o.label(),
+                        c.reasons().get(h))));
+            }
+            r.table(List.of("model", "hypothesis", "verdict", "why"), why);
+            if (summary.get("coverage") != null) {
+                r.section("Interval coverage");
+                r.paragraph(CoverageSection.markdown(summary.get("coverage")));
+            }
+            r.writeTo(dir, "descent calibrate", summary, manifest);
+            return dir.publish();
+        } catch (RuntimeException e) {
+            dir.discard();
+            throw e;
+        }
+    }
+}

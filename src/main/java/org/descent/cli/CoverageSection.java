@@ -1,0 +1,61 @@
+package org.descent.cli;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.descent.compare.CoverageStudy;
+import org.descent.probe.PromptBootstrap;
+
+/** The coverage study of {@code descent calibrate}: simulated coverage of the interval methods descent uses. */
+final class CoverageSection {
+    private final CoverageStudy.Result result;
+
+    private CoverageSection(CoverageStudy.Result result) {
+        this.result = result;
+    }
+
+    /** Runs the study: the probes' prompt bootstrap and the Student-t seed intervals. */
+    static CoverageSection run(boolean fast) {
+        CoverageStudy.Settings settings = fast ? CoverageStudy.Settings.fast() : CoverageStudy.Settings.full();
+        PromptBootstrap pb = new PromptBootstrap(settings.resamples(), 0.95, settings.seed());
+        return new CoverageSection(CoverageStudy.run(settings, new CoverageStudy.PromptIntervals(pb::mean,
+                pb::ratio)));
+    }
+
+    /**
+     * Calibrated: every gated prompt-level method in its band; a seed count whose interval misses its band is
+     * acceptable only because claims at that S answer inconclusive (the study lists them).
+     */
+    boolean ok() {
+        return result.promptIntervalsCalibrated();
+    }
+
+    Map<String, Object> json() {
+        return result.toJson();
+    }
+
+    @SuppressWarnings("unchecked")
+    static String text(Object json) {
+        Map<String, Object> m = (Map<String, Object>) json;
+        StringBuilder sb = new StringBuilder("interval coverage (target 92.5–97.5%):\n");
+        for (Object o : (List<Object>) m.get("rows")) {
+            Map<String, Object> r = (Map<String, Object>) o;
+            int seeds = ((Number) r.get("seeds")).intValue();
+            sb.append(String.format(Locale.ROOT, "  %-44s %-34s %-8s %5.1f%% ± %.1f%%%s%n", r.get("method"),
+                    r.get("distribution"), seeds > 1 ? "S=" + seeds : "B=" + r.get("prompts"),
+                    100 * ((Number) r.get("coverage")).doubleValue(),
+                    100 * ((Number) r.get("standard_error")).doubleValue(),
+                    Boolean.TRUE.equals(r.get("gated")) ? (Boolean.TRUE.equals(r.get("within_target")) ? ""
+                            : "  OUT OF BAND") : "  (stress case, not gated)"));
+        }
+        List<Object> inconclusive = (List<Object>) m.get("inconclusive_seed_counts");
+        sb.append(inconclusive.isEmpty() ? "  seed-level intervals calibrated for S = 2, 3, 5, 10\n"
+                : "  S = " + inconclusive + ": claims answer inconclusive (interval not calibrated)\n");
+        return sb.toString();
+    }
+
+    static String markdown(Object json) {
+        return "Fraction of 95% intervals that contain the true value in repeated simulations (target 92.5–97.5%):\n\n"
+                + "```\n" + text(json) + "```";
+    }
+}
