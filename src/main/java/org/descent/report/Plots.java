@@ -167,6 +167,12 @@ public final class Plots {
                 max = Math.max(max, Math.abs(m[i][j]));
             }
         }
+        if (cells.isEmpty()) {
+            XYChart empty = new XYChartBuilder().width(560).height(200).title(title + ": no finite value to draw")
+                    .build();
+            empty.getStyler().setChartBackgroundColor(Color.WHITE);
+            return png(empty);
+        }
         if (blank > 0) {
             title = title + " (" + blank + " NaN/Inf cells blank)";
         }
