@@ -59,7 +59,7 @@ public final class MemoryBudget {
         double distinct = model.weightTied() ? 1 : model.layers();
         double perLayer = 3 * b * dim * dim + 8 * b * t * dim; // [B,D,D] context product (+ grad), [B,T,D] stream
         double floats = layers * perLayer + 6 * b * t * dim + 20 * distinct * dim * dim;
-        double heap = 8.0 * 4 * distinct * dim * dim * 3 + 4.0 * train.steps() * 3; // weight/Adam snapshots, losses
+        double heap = 8.0 * 4 * distinct * dim * dim * 3 + 16.0 * train.steps(); // snapshots; losses, step times
         return new Estimate(String.format(Locale.ROOT, "training batch %d × [%d, %d], %d layer(s)",
                 train.batchSize(), task.tokens(), task.tokenDim(), model.layers()), saturate(4 * floats),
                 saturate(heap));
