@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.Workspace;
 import org.descent.model.LsaInitialization;
 import org.descent.model.LsaRegressor;
@@ -56,6 +57,8 @@ final class BenchCommand implements Callable<Integer> {
         Workspace ws = runtime.workspace();
         TaskSampler sampler = TaskSamplers.forTask(cfg.task());
         TrainConfig tc = cfg.train().withSteps(warmupSteps + measure);
+        Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), tc),
+                MemoryBudget.evaluation(cfg.task(), cfg.model(), 10_000, 1));
         Map<String, Object> r = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
             LsaTrainer trainer = LsaTrainer.start(manager,

@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 import org.descent.experiment.EvalConfig;
 import org.descent.experiment.EvaluationDatasets;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.OneStepGdExperiment;
+import org.descent.util.OutputFailedException;
 import org.descent.experiment.Workspace;
 import org.descent.task.PromptSet;
 import org.descent.train.Checkpoints;
@@ -44,6 +46,7 @@ final class CompareCommand implements Callable<Integer> {
         runtime.configureEngine();
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
+        Preflight.reports(runtime, spec.commandLine().getErr());
         Checkpoints.Loaded loaded;
         PromptSet frozen = null;
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
@@ -62,14 +65,22 @@ final class CompareCommand implements Callable<Integer> {
                 : new EvalConfig(testPrompts, EvalConfig.defaults().searchPrompts());
         ExperimentConfig cfg = new ExperimentConfig(m.task(), m.model(), seed == null ? m.train()
                 : m.train().withSeed(seed), eval);
+        Preflight.memory(runtime, MemoryBudget.evaluation(cfg.task(), cfg.model(),
+                frozen != null ? frozen.size() : eval.testPrompts(), eval.searchPrompts()));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("checkpoint", checkpoint.toString());
         extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(checkpoint));
         if (dataset != null) {
             extra.put("dataset", dataset.toString());
         }
-        OneStepGdExperiment.Compared compared = OneStepGdExperiment.compare(cfg, ws, loaded.state().weights(),
-                loaded.state().losses(), frozen, extra, "compare");
+        OneStepGdExperiment.Compared compared;
+        try {
+            compared = OneStepGdExperiment.compare(cfg, ws, loaded.state().weights(), loaded.state().losses(), frozen,
+                    extra, "compare");
+        } catch (java.io.UncheckedIOException e) {
+            throw new OutputFailedException("could not write the report: " + e.getMessage() + "; nothing was "
+                    + "written (free some space or choose another --reports-dir, then run compare again)", e);
+        }
         Console.verdict(out, compared.result(), compared.metrics());
         out.println("report: " + compared.report().resolve("report.html"));
         return 0;

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.descent.experiment.EvaluationDatasets;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
+import org.descent.util.OutputFailedException;
 import org.descent.experiment.Workspace;
 import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
@@ -37,13 +39,31 @@ final class DatasetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
+        EvaluationDatasets.requireValidName(name);
+        if (count <= 0) {
+            throw new IllegalArgumentException("--count must be a positive integer, got " + count);
+        }
+        if (java.nio.file.Files.exists(datasetsDir.resolve(name))) {
+            throw new IllegalArgumentException(datasetsDir.resolve(name) + " already exists; datasets are never "
+                    + "overwritten");
+        }
         ExperimentConfig cfg = experiment.resolve();
+        Preflight.memory(runtime, MemoryBudget.prompts(cfg.task(), count, "dataset"));
+        Preflight.output(datasetsDir, "--datasets-dir", EvaluationDatasets.estimateBytes(cfg.task(), count),
+                spec.commandLine().getErr());
         Workspace ws = runtime.workspace();
         long seed = Seeds.derive(cfg.train().seed(), Seeds.TEST, 1);
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
             PromptSet prompts = TaskSamplers.forTask(cfg.task()).samplePromptSet(manager, count, seed);
-            Path out = EvaluationDatasets.write(datasetsDir, name, cfg.task(), seed, prompts,
-                    Provenance.collect(ws.device()), manager);
+            Path out;
+            try {
+                out = EvaluationDatasets.write(datasetsDir, name, cfg.task(), seed, prompts,
+                        Provenance.collect(ws.device()), manager);
+            } catch (java.io.UncheckedIOException e) {
+                throw new OutputFailedException("could not write the dataset: " + e.getMessage() + "; nothing was "
+                        + "written (it is a pure function of the options: free some space and run the same command)",
+                        e);
+            }
             spec.commandLine().getOut().println("dataset: " + out + " (" + count + " prompts)");
         }
         return 0;

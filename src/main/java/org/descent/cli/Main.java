@@ -17,6 +17,12 @@ public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
     /** Exit code for a diverged training run. */
     public static final int EXIT_DIVERGED = 3;
+    /** Exit code when a probe threw (the report is still written). */
+    public static final int EXIT_PROBE_FAILED = 4;
+    /** Exit code when the model under test gave NaN or infinite predictions (report written, no verdicts). */
+    public static final int EXIT_NON_FINITE = 5;
+    /** Exit code when finished work could not be written where asked (it was rescued elsewhere, or lost: see message). */
+    public static final int EXIT_OUTPUT_FAILED = 6;
 
     @Override
     public void run() {
@@ -42,13 +48,48 @@ public final class Main implements Runnable {
                 err.println("descent: " + ex.getMessage());
                 return EXIT_DIVERGED;
             }
+            if (ex instanceof org.descent.util.OutputFailedException) {
+                err.println("descent: error: " + ex.getMessage());
+                return EXIT_OUTPUT_FAILED;
+            }
+            if (ex instanceof org.descent.train.TrainingInterruptedException ti) {
+                err.println("descent: " + ex.getMessage());
+                return Interrupts.exitCode(ti.reason());
+            }
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException) {
                 err.println("descent: error: " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            if (outOfMemory(ex)) {
+                err.println("descent: error: not enough memory for the requested sizes (" + firstLine(ex.getMessage())
+                        + "); use a smaller --batch, --d or prompt count");
                 return EXIT_USAGE;
             }
             throw ex;
         });
         return cli.execute(args);
+    }
+
+    /** An allocation failure in libtorch or the JVM that the memory estimate did not foresee. */
+    static boolean outOfMemory(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+            if (t instanceof ai.djl.engine.EngineException && t.getMessage() != null
+                    && t.getMessage().contains("allocate")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "no message";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Prints descent's version. */

@@ -17,7 +17,9 @@ import org.descent.probe.ProbeRun;
 import org.descent.probe.ProbeRunner;
 import org.descent.probe.ProbeSuite;
 import org.descent.probe.model.ModelLoader;
+import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.Workspace;
+import org.descent.util.OutputFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
                 + "with a suite of probes; print the verdict table and write a report folder.")
 final class ProbeCommand implements Callable<Integer> {
     /** Exit code when a probe threw (the report is still written). */
-    static final int EXIT_PROBE_FAILED = 4;
+    static final int EXIT_PROBE_FAILED = Main.EXIT_PROBE_FAILED;
     static final Path DEFAULT_SUITE = Path.of("probes", "default.json");
 
     @Mixin RuntimeOptions runtime;
@@ -66,7 +68,9 @@ final class ProbeCommand implements Callable<Integer> {
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Preflight.reports(runtime, err);
         try (ProbeRegistry registry = ProbeRegistry.discover(probesDir)) {
+            registry.warnings().forEach(w -> err.println("descent: " + w));
             ProbeSuite s;
             String source;
             if (suite != null) {
@@ -90,13 +94,26 @@ final class ProbeCommand implements Callable<Integer> {
             Path report;
             try (NDManager manager = NDManager.newBaseManager(ws.device());
                     ModelUnderTest model = ModelLoader.load(checkpoint, task, manager)) {
+                Preflight.memory(runtime, MemoryBudget.prompts(model.task(), (long) s.testPrompts()
+                        + s.searchPrompts(), "probe prompts"));
                 ProbeRunner.Listener listener = runtime.quiet ? null : (r, sec) -> err.printf(Locale.ROOT,
                         "  %-22s %-8s %7.2f s%n", r.probe(), r.status().label(), sec);
                 run = ProbeRunner.run(model, s, plan, manager, listener);
-                report = ProbeReport.write(ws.reportsDir(), model, run, plan, registry, source, ws.device());
+                try {
+                    report = ProbeReport.write(ws.reportsDir(), model, run, plan, registry, source, ws.device());
+                } catch (java.io.UncheckedIOException e) {
+                    print(out, run);
+                    throw new OutputFailedException("could not write the probe report: " + e.getMessage() + "; the "
+                            + "results above are all there is (free some space and run the same command again)", e);
+                }
             }
             print(out, run);
             out.println("report: " + report.resolve("report.html"));
+            if (ProbeRunner.nonFinitePredictions(run) > 0) {
+                err.println("descent: no verdicts: the model's predictions are NaN or infinite on "
+                        + ((Map<?, ?>) run.references().get(ProbeRunner.PREDICTION_CHECK)).get("summary"));
+                return Main.EXIT_NON_FINITE;
+            }
             return run.anyFailed() ? EXIT_PROBE_FAILED : 0;
         }
     }

@@ -38,6 +38,7 @@ final class ProbesCommand implements Callable<Integer> {
                             .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
                 }
             }
+            registry.warnings().forEach(out::println);
             for (Path jar : registry.jarsWithoutProbes()) {
                 out.printf("note: %s provides no probe (does it list its classes in "
                         + "META-INF/services/org.descent.probe.Probe?)%n", jar);

@@ -61,6 +61,9 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         Preset p = Presets.named(preset);
         runtime.configureEngine();
+        PrintWriter err = spec.commandLine().getErr();
+        Preflight.output(runtime.modelsDir, "--models-dir", 64L << 20, err);
+        Preflight.reports(runtime, err);
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) {
             seedList.add(firstSeed + i);

@@ -29,6 +29,10 @@ public final class RuntimeOptions {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--skip-memory-check",
+            description = "Run even when the memory estimated from the shapes exceeds this machine's memory.")
+    boolean skipMemoryCheck;
+
     /** Sets engine properties; must run before the first DJL call of the process. */
     void configureEngine() {
         if (threads <= 0) {

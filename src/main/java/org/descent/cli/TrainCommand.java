@@ -6,11 +6,15 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.OneStepGdExperiment;
+import org.descent.experiment.TrainingRun;
 import org.descent.experiment.Workspace;
 import org.descent.train.Checkpoints;
 import org.descent.train.TrainConfig;
+import org.descent.train.TrainingInterruptedException;
 import org.descent.train.TrainingState;
+import org.descent.util.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +41,9 @@ final class TrainCommand implements Callable<Integer> {
         runtime.configureEngine();
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         TrainingState start = null;
+        String resumedFrom = null;
         ExperimentConfig cfg;
         if (resume != null) {
             Checkpoints.Loaded loaded;
@@ -56,9 +62,15 @@ final class TrainCommand implements Callable<Integer> {
                         + " (a new seed would change the data from the resume point on)");
             }
             start = loaded.state();
+            resumedFrom = resume.toString();
             if (start.step() > cfg.train().steps()) {
                 throw new IllegalArgumentException("checkpoint is at step " + start.step() + ", beyond the requested "
                         + cfg.train().steps() + " steps; ask for more steps to resume");
+            }
+            if (start.step() == cfg.train().steps()) {
+                throw new IllegalArgumentException(resume + " is already at step " + start.step() + " of "
+                        + cfg.train().steps() + ": nothing to train (give --steps above " + start.step()
+                        + " to continue it)");
             }
             out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", resume, start.step(), cfg.train().steps());
             if (cfg.train().steps() != base.train().steps() && cfg.train().schedule().equals(TrainConfig.COSINE)) {
@@ -69,10 +81,20 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             cfg = experiment.resolve();
         }
+        int fromStep = start == null ? 0 : start.step();
+        Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()));
+        Preflight.models(runtime, cfg, fromStep, err);
+        String runId = RunDirectory.newRunId("train");
+        out.printf(Locale.ROOT, "training run %s: steps %d to %d, checkpoints %s%n", runId, fromStep,
+                cfg.train().steps(), ws.modelsDir().resolve(runId + "-step<k>"));
+        out.println("(Ctrl-C or SIGTERM saves a resumable checkpoint and prints the command that continues it)");
+        out.flush();
         OneStepGdExperiment.Trained trained;
-        try (Progress progress = new Progress("train", cfg.train().steps(), start == null ? 0 : start.step(),
-                runtime.quiet)) {
-            trained = OneStepGdExperiment.train(cfg, ws, start, progress);
+        try (Interrupts interrupts = Interrupts.install(err);
+                Progress progress = new Progress("train", cfg.train().steps(), fromStep, runtime.quiet)) {
+            trained = TrainingRun.train(cfg, ws, runId, start, resumedFrom, progress, interrupts.stop(), err::println);
+        } catch (TrainingInterruptedException e) {
+            return Interrupts.report(e, Interrupts.resumeOptions(runtime), out, err);
         }
         float[] losses = trained.state().losses();
         out.printf(Locale.ROOT, "trained %d steps in %.1f s (median %.2f ms/step), final loss %.5f%n",

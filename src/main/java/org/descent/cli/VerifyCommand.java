@@ -6,7 +6,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.OneStepGdExperiment;
+import org.descent.experiment.TrainingRun;
+import org.descent.train.TrainingInterruptedException;
+import org.descent.util.OutputFailedException;
 import org.descent.experiment.Workspace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +44,14 @@ final class VerifyCommand implements Callable<Integer> {
         ExperimentConfig cfg = experiment.resolve();
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         if (seeds > 1) {
+            Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
+                    MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(),
+                            cfg.eval().searchPrompts()));
+            Preflight.output(runtime.modelsDir, "--models-dir", seeds * org.descent.train.Checkpoints.estimateBytes(
+                    cfg.task(), cfg.model(), cfg.train().steps()), err);
+            Preflight.reports(runtime, err);
             java.util.List<Long> list = new java.util.ArrayList<>();
             for (int i = 0; i < seeds; i++) {
                 list.add(cfg.train().seed() + i);
@@ -52,9 +63,16 @@ final class VerifyCommand implements Callable<Integer> {
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
                 cfg.train().steps(), ws.device());
         out.flush();
+        Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
+                MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(), cfg.eval().searchPrompts()));
+        Preflight.models(runtime, cfg, 0, err);
+        Preflight.reports(runtime, err);
         OneStepGdExperiment.Trained trained;
-        try (Progress progress = new Progress("train", cfg.train().steps(), 0, runtime.quiet)) {
-            trained = OneStepGdExperiment.train(cfg, ws, null, progress);
+        try (Interrupts interrupts = Interrupts.install(err);
+                Progress progress = new Progress("train", cfg.train().steps(), 0, runtime.quiet)) {
+            trained = TrainingRun.train(cfg, ws, null, null, progress, interrupts.stop(), err::println);
+        } catch (TrainingInterruptedException e) {
+            return Interrupts.report(e, Interrupts.resumeOptions(runtime), out, err);
         }
         out.printf(Locale.ROOT, "trained in %.1f s (median %.2f ms/step); checkpoint %s%n", trained.seconds(),
                 trained.medianStepMs(), trained.checkpoint());
@@ -64,8 +82,15 @@ final class VerifyCommand implements Callable<Integer> {
         extra.put("checkpoint", trained.checkpoint().toString());
         extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(trained.checkpoint()));
         extra.put("timings", Map.of("train_s", trained.seconds(), "train_step_ms_median", trained.medianStepMs()));
-        OneStepGdExperiment.Compared compared = OneStepGdExperiment.compare(cfg, ws, trained.state().weights(),
-                trained.state().losses(), null, extra, "verify");
+        OneStepGdExperiment.Compared compared;
+        try {
+            compared = OneStepGdExperiment.compare(cfg, ws, trained.state().weights(), trained.state().losses(), null,
+                    extra, "verify");
+        } catch (java.io.UncheckedIOException e) {
+            throw new OutputFailedException("could not write the report: " + e.getMessage() + ". The trained "
+                    + "checkpoint is safe at " + trained.checkpoint() + "; redo the comparison with: ./descent compare "
+                    + "--checkpoint " + Interrupts.quote(trained.checkpoint().toString()), e);
+        }
         Console.verdict(out, compared.result(), compared.metrics());
         out.printf(Locale.ROOT, "report: %s%n", compared.report().resolve("report.html"));
         out.printf(Locale.ROOT, "total time: %.1f s%n", (System.nanoTime() - t0) / 1e9);

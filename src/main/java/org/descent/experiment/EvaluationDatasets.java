@@ -15,6 +15,7 @@ import org.descent.task.PromptSet;
 import org.descent.task.TaskConfig;
 import org.descent.util.AtomicFiles;
 import org.descent.util.Json;
+import org.descent.util.ReproducibleZip;
 import org.descent.util.RunDirectory;
 
 /**
@@ -34,32 +35,42 @@ public final class EvaluationDatasets {
     /** A frozen set read back. */
     public record Dataset(DatasetManifest manifest, PromptSet prompts) {}
 
+    /**
+     * Checks a dataset name: letters, digits, '.', '_' and '-', starting with a letter or digit (so never
+     * {@code .} or {@code ..}, nor a hidden name that could clash with staging folders).
+     */
+    public static void requireValidName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("invalid dataset name \"" + name + "\": use letters, digits, '.', '_' "
+                    + "and '-', starting with a letter or digit");
+        }
+    }
+
+    /** Bytes the npz of {@code count} prompts of {@code task} takes (float32 tokens and targets, plus headers). */
+    public static long estimateBytes(TaskConfig task, long count) {
+        return 4L * count * ((long) task.tokens() * task.tokenDim() + 1) + 64 * 1024;
+    }
+
     /** Writes {@code prompts} as {@code <root>/<name>/}; refuses to overwrite an existing set. */
     public static Path write(Path root, String name, TaskConfig task, long seed, PromptSet prompts,
             Map<String, Object> provenance, NDManager manager) {
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("dataset name may use letters, digits, '.', '_' and '-' only, got \""
-                    + name + "\"");
-        }
+        requireValidName(name);
         Path target = root.resolve(name);
         if (Files.exists(target)) {
             throw new IllegalArgumentException(target + " already exists; datasets are never overwritten");
         }
-        RunDirectory staging = RunDirectory.create(root, "dataset");
+        RunDirectory staging = RunDirectory.named(root, name);
         try (NDManager scope = manager.newSubManager()) {
             NDArray tokens = prompts.tokensArray(scope, DataType.FLOAT32);
             tokens.setName("tokens");
             NDArray targets = prompts.targetsArray(scope, DataType.FLOAT32);
             targets.setName("targets");
             NDList list = new NDList(tokens, targets);
-            AtomicFiles.write(staging.file(DATA), out -> list.encode(out, NDList.Encoding.NPZ));
+            AtomicFiles.write(staging.file(DATA), out -> ReproducibleZip.writeNpz(list, out));
             DatasetManifest manifest = new DatasetManifest("descent-prompts/1", name, task, prompts.size(), seed,
                     AtomicFiles.sha256(staging.file(DATA)), provenance);
             AtomicFiles.writeString(staging.file("manifest.json"), Json.write(manifest));
-            Files.move(staging.staging(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot publish " + target + ": " + e.getMessage(), e);
+            return staging.publish();
         } finally {
             staging.discard();
         }
@@ -72,7 +83,14 @@ public final class EvaluationDatasets {
         if (!Files.isRegularFile(data)) {
             throw new IllegalArgumentException(dir + ": no " + DATA);
         }
-        if (manifest.sha256() != null && !manifest.sha256().equals(AtomicFiles.sha256(data))) {
+        if (manifest.sha256() == null) {
+            throw new IllegalArgumentException(dir.resolve("manifest.json") + ": no sha256 checksum, so " + DATA
+                    + " cannot be verified; descent refuses unverifiable datasets (was the manifest edited?)");
+        }
+        if (manifest.task() == null) {
+            throw new IllegalArgumentException(dir.resolve("manifest.json") + ": required key \"task\" is missing");
+        }
+        if (!manifest.sha256().equals(AtomicFiles.sha256(data))) {
             throw new IllegalArgumentException(data + " is corrupt: its sha256 does not match the manifest");
         }
         try (NDManager scope = manager.newSubManager();

@@ -3,7 +3,6 @@ package org.descent.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
@@ -33,15 +32,12 @@ public record ExperimentConfig(TaskConfig task, ModelConfig model, TrainConfig t
 
     /** Reads {@code file} over {@link #defaults()}. */
     public static ExperimentConfig load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such config file");
-        }
+        Json.requireFile(file, "config file");
         JsonNode user;
         try {
             user = Json.mapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage().lines().findFirst()
-                    .orElse(""), e);
+            throw new IllegalArgumentException(file + ": " + Json.describe(e), e);
         }
         if (user == null || !user.isObject()) {
             throw new IllegalArgumentException(file + ": a config file must be a JSON object");
@@ -50,12 +46,8 @@ public record ExperimentConfig(TaskConfig task, ModelConfig model, TrainConfig t
         try {
             overlay(merged, (ObjectNode) user, "");
             return Json.mapper().treeToValue(merged, ExperimentConfig.class);
-        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(file + ": unknown key \"" + e.getPropertyName() + "\" in "
-                    + e.getReferringClass().getSimpleName() + " (known: " + e.getKnownPropertyIds() + ")", e);
         } catch (IOException e) {
-            Throwable c = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-            throw new IllegalArgumentException(file + ": " + c.getMessage().lines().findFirst().orElse(""), e);
+            throw new IllegalArgumentException(file + ": " + Json.describe(e), e);
         }
     }
 

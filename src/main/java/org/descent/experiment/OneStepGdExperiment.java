@@ -11,7 +11,6 @@ import org.descent.compare.BaselineCurves;
 import org.descent.compare.OneStepGdComparison;
 import org.descent.model.LsaRegressor;
 import org.descent.regressor.InContextRegressor;
-import org.descent.model.LsaInitialization;
 import org.descent.model.LsaWeights;
 import org.descent.oracle.OptimalStepSize;
 import org.descent.report.Plots;
@@ -20,7 +19,6 @@ import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
 import org.descent.task.TaskSampler;
 import org.descent.task.TaskSamplers;
-import org.descent.train.Checkpoints;
 import org.descent.train.LsaTrainer;
 import org.descent.train.TrainingState;
 import org.descent.util.AtomicFiles;
@@ -48,33 +46,9 @@ public final class OneStepGdExperiment {
      */
     public static Trained train(ExperimentConfig cfg, Workspace ws, TrainingState resumeFrom,
             LsaTrainer.StepListener listener) {
-        TaskSampler sampler = TaskSamplers.forTask(cfg.task());
-        String runId = "train-seed" + cfg.train().seed();
-        Map<String, Object> provenance = Provenance.collect(ws.device());
-        try (NDManager manager = NDManager.newBaseManager(ws.device())) {
-            LsaTrainer trainer = resumeFrom == null
-                    ? LsaTrainer.start(manager, LsaInitialization.gaussian(cfg.task().d(), cfg.model(),
-                            Seeds.derive(cfg.train().seed(), Seeds.INIT, 0)), sampler, cfg.train())
-                    : LsaTrainer.resume(manager, resumeFrom, sampler, cfg.train());
-            int startStep = trainer.step();
-            long t0 = System.nanoTime();
-            LsaTrainer.CheckpointSink sink = (state, status) -> Checkpoints.save(ws.modelsDir(), runId, state, status,
-                    cfg.task(), cfg.model(), cfg.train(), provenance,
-                    Map.of("train_s", (System.nanoTime() - t0) / 1e9), manager).toString();
-            trainer.run(listener, sink);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            long[] ns = java.util.Arrays.copyOfRange(trainer.stepNanos(), startStep, trainer.step());
-            java.util.Arrays.sort(ns);
-            double median = ns.length == 0 ? 0 : ns[ns.length / 2] / 1e6;
-            TrainingState state = trainer.snapshot();
-            Map<String, Object> timings = new LinkedHashMap<>();
-            timings.put("train_s", seconds);
-            timings.put("train_step_ms_median", median);
-            timings.put("resumed_from_step", startStep);
-            Path ckpt = Checkpoints.save(ws.modelsDir(), runId, state, "final", cfg.task(), cfg.model(), cfg.train(),
-                    provenance, timings, manager);
-            return new Trained(ckpt, state, seconds, median);
-        }
+        // checkpoints, run ids, rescue folders: TrainingRun (issue 11)
+        return TrainingRun.train(cfg, ws, resumeFrom, null, listener, org.descent.train.StopSignal.never(),
+                System.err::println);
     }
 
     /**

@@ -1,8 +1,6 @@
 package org.descent.foreign;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,14 +69,12 @@ public final class TaskSidecar {
      *     key, an unknown key or an invalid task
      */
     public static TaskConfig read(Path sidecar) {
-        if (!Files.isRegularFile(sidecar)) {
-            throw new IllegalArgumentException(sidecar + ": task sidecar not found");
-        }
+        Json.requireFile(sidecar, "task sidecar");
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(sidecar.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(sidecar + ": not valid JSON: " + firstLine(e.getMessage()), e);
+            throw new IllegalArgumentException(sidecar + ": " + Json.describe(e), e);
         }
         if (tree == null || !tree.isObject()) {
             throw new IllegalArgumentException(sidecar + ": a task sidecar must be a JSON object with keys "
@@ -92,22 +88,8 @@ public final class TaskSidecar {
         }
         try {
             return Json.mapper().treeToValue(tree, TaskConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(sidecar + ": unknown key \"" + e.getPropertyName() + "\" (known: "
-                    + e.getKnownPropertyIds() + ")", e);
-        } catch (ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalArgumentException(sidecar + ": " + firstLine(cause.getMessage()), e);
         } catch (IOException e) {
-            throw new IllegalArgumentException(sidecar + ": not a valid task: " + firstLine(e.getMessage()), e);
+            throw new IllegalArgumentException(sidecar + ": " + Json.describe(e), e);
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 }

@@ -40,6 +40,88 @@ public final class EvaluationCache {
         });
     }
 
+    /**
+     * How many of a regressor's predictions on the test prompts are NaN or infinite, and which.
+     *
+     * @param prompts B
+     * @param nonFinite predictions that are NaN or ±∞
+     * @param nan NaN ones
+     * @param positiveInfinity +∞ ones
+     * @param negativeInfinity −∞ ones
+     * @param first the indices (0-based, into the test prompts) of the first up to {@value #LISTED} non-finite ones
+     */
+    public record PredictionCheck(int prompts, int nonFinite, int nan, int positiveInfinity, int negativeInfinity,
+            java.util.List<Integer> first) {
+        static final int LISTED = 20;
+
+        public PredictionCheck {
+            first = java.util.List.copyOf(first);
+        }
+
+        /** Checks predictions {@code [B]}. */
+        public static PredictionCheck of(double[] p) {
+            int nan = 0;
+            int pos = 0;
+            int neg = 0;
+            java.util.List<Integer> first = new java.util.ArrayList<>();
+            for (int i = 0; i < p.length; i++) {
+                if (!Double.isFinite(p[i])) {
+                    nan += Double.isNaN(p[i]) ? 1 : 0;
+                    pos += p[i] == Double.POSITIVE_INFINITY ? 1 : 0;
+                    neg += p[i] == Double.NEGATIVE_INFINITY ? 1 : 0;
+                    if (first.size() < LISTED) {
+                        first.add(i);
+                    }
+                }
+            }
+            return new PredictionCheck(p.length, nan + pos + neg, nan, pos, neg, first);
+        }
+
+        public boolean allFinite() {
+            return nonFinite == 0;
+        }
+
+        public double fraction() {
+            return prompts == 0 ? 0 : (double) nonFinite / prompts;
+        }
+
+        /** "12 of 10000 test prompts (0.12%: 10 NaN, 2 +Inf), first at #3, #17, ...". */
+        public String describe() {
+            java.util.List<String> kinds = new java.util.ArrayList<>();
+            if (nan > 0) {
+                kinds.add(nan + " NaN");
+            }
+            if (positiveInfinity > 0) {
+                kinds.add(positiveInfinity + " +Inf");
+            }
+            if (negativeInfinity > 0) {
+                kinds.add(negativeInfinity + " -Inf");
+            }
+            return String.format(java.util.Locale.ROOT, "%d of %d test prompts (%.4g%%: %s)%s", nonFinite, prompts,
+                    100 * fraction(), String.join(", ", kinds), first.isEmpty() ? "" : ", first at prompt "
+                    + first.stream().map(i -> "#" + i).collect(java.util.stream.Collectors.joining(", "))
+                    + (nonFinite > first.size() ? ", ..." : ""));
+        }
+
+        /** The check as JSON-ready values (for metrics.json). */
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("test_prompts", prompts);
+            m.put("non_finite", nonFinite);
+            m.put("fraction", fraction());
+            m.put("nan", nan);
+            m.put("positive_infinity", positiveInfinity);
+            m.put("negative_infinity", negativeInfinity);
+            m.put("first_prompts", first);
+            return m;
+        }
+    }
+
+    /** Checks {@code r}'s (cached) predictions on the test prompts for NaN and infinite values. */
+    public PredictionCheck check(InContextRegressor r) {
+        return PredictionCheck.of(predictions(r));
+    }
+
     private double[] checked(String name, double[] p) {
         if (p.length != test.size()) {
             throw new IllegalStateException(name + " returned " + p.length + " predictions for " + test.size()

@@ -7,7 +7,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -15,13 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.descent.util.AtomicFiles;
 
 /**
  * The installed probes: descent's built-in ones and those in jars dropped into a probes folder, all found with
- * {@link ServiceLoader}. A jar provides probes by listing its {@link Probe} implementations in
+ * {@link ServiceLoader} conventions. A jar provides probes by listing its {@link Probe} implementations in
  * {@code META-INF/services/org.descent.probe.Probe}; descent loads every {@code *.jar} directly in the folder (not in
  * subfolders) through one {@link URLClassLoader} whose parent is descent's own class loader, so external probes see
  * descent's API and its dependencies (DJL, EJML, Jackson) and need not bundle them.
@@ -37,6 +35,7 @@ public final class ProbeRegistry implements AutoCloseable {
     private final Map<String, Installed> byName;
     private final URLClassLoader jarLoader;
     private final List<Path> jars;
+    private final Map<Path, String> skipped;
 
     /**
      * An installed probe.
@@ -51,10 +50,12 @@ public final class ProbeRegistry implements AutoCloseable {
         }
     }
 
-    private ProbeRegistry(Map<String, Installed> byName, URLClassLoader jarLoader, List<Path> jars) {
+    private ProbeRegistry(Map<String, Installed> byName, URLClassLoader jarLoader, List<Path> jars,
+            Map<Path, String> skipped) {
         this.byName = byName;
         this.jarLoader = jarLoader;
         this.jars = jars;
+        this.skipped = skipped;
     }
 
     /** Only the built-in probes. */
@@ -63,10 +64,14 @@ public final class ProbeRegistry implements AutoCloseable {
     }
 
     /**
-     * Built-in probes plus the probes in {@code probesDir/*.jar}.
+     * Built-in probes plus the probes in {@code probesDir/*.jar}. A jar that cannot be used (not a readable jar, a
+     * listed class that is missing, does not implement {@link Probe}, or throws while being created or named) is
+     * skipped, with the reason in {@link #skippedJars()}; the other probes stay usable, and a suite that names a
+     * probe of a skipped jar gets an error naming the jar.
      *
      * @param probesDir folder of drop-in jars; null or a missing folder means built-ins only
-     * @throws IllegalArgumentException when a jar cannot be loaded or two probes share a name
+     * @throws IllegalArgumentException when {@code probesDir} is a file, two jars provide the same class, or two
+     *     probes share a name
      */
     public static ProbeRegistry discover(Path probesDir) {
         List<Path> jars = new ArrayList<>();
@@ -80,9 +85,19 @@ public final class ProbeRegistry implements AutoCloseable {
         } else if (probesDir != null && Files.exists(probesDir)) {
             throw new IllegalArgumentException(probesDir + " is not a folder of probe jars");
         }
+        Map<Path, String> skipped = new LinkedHashMap<>();
         Map<String, Path> declaredBy = new LinkedHashMap<>();
+        List<Path> usable = new ArrayList<>();
         for (Path jar : jars) {
-            for (String type : declaredProviders(jar, probesDir)) {
+            List<String> types;
+            try {
+                types = declaredProviders(jar, probesDir);
+            } catch (IllegalArgumentException e) {
+                skipped.put(jar, e.getMessage());
+                continue;
+            }
+            usable.add(jar);
+            for (String type : types) {
                 Path other = declaredBy.putIfAbsent(type, jar);
                 if (other != null) {
                     throw new IllegalArgumentException("probe class " + type + " is in both " + other + " and " + jar
@@ -92,48 +107,93 @@ public final class ProbeRegistry implements AutoCloseable {
         }
         ClassLoader parent = Probe.class.getClassLoader();
         URLClassLoader loader = null;
-        if (!jars.isEmpty()) {
-            URL[] urls = new URL[jars.size()];
+        if (!usable.isEmpty()) {
+            URL[] urls = new URL[usable.size()];
             for (int i = 0; i < urls.length; i++) {
                 try {
-                    urls[i] = jars.get(i).toAbsolutePath().toUri().toURL();
+                    urls[i] = usable.get(i).toAbsolutePath().toUri().toURL();
                 } catch (MalformedURLException e) {
-                    throw new IllegalArgumentException("bad probe jar path " + jars.get(i), e);
+                    throw new IllegalArgumentException("bad probe jar path " + usable.get(i), e);
                 }
             }
             loader = new URLClassLoader("descent-probes", urls, parent);
         }
         Map<String, Installed> byName = new LinkedHashMap<>();
-        ServiceLoader<Probe> services = ServiceLoader.load(Probe.class, loader != null ? loader : parent);
         try {
-            for (ServiceLoader.Provider<Probe> provider : services.stream().toList()) {
-                Class<? extends Probe> type = provider.type();
-                boolean external = loader != null && type.getClassLoader() == loader;
-                Path jar = external ? jarOf(type, jars) : null;
-                Probe probe = provider.get();
-                String name = probe.name();
-                if (name == null || !name.matches("[a-z0-9][a-z0-9-]*")) {
-                    throw new IllegalArgumentException("probe " + type.getName() + (jar == null ? "" : " in " + jar)
-                            + " has an invalid name \"" + name + "\" (lower-case words joined by dashes)");
+            for (Probe probe : ServiceLoader.load(Probe.class, parent)) { // built-ins: failures here are descent's bugs
+                add(byName, new Installed(probe, BUILT_IN, null), probe.getClass().getName());
+            }
+            // drop-ins, jar by jar, as ServiceLoader would create them but with failures attributed to their jar
+            Map<Path, List<Installed>> found = new LinkedHashMap<>();
+            for (Map.Entry<String, Path> e : declaredBy.entrySet()) {
+                Path jar = e.getValue();
+                if (skipped.containsKey(jar)) {
+                    continue;
                 }
-                Installed inst = new Installed(probe, jar == null ? BUILT_IN : jar.toString(),
-                        jar == null ? null : AtomicFiles.sha256(jar));
-                Installed clash = byName.putIfAbsent(name, inst);
-                if (clash != null) {
-                    throw new IllegalArgumentException("two probes are named \"" + name + "\": " + clash.origin()
-                            + " and " + inst.origin() + "; rename one or remove its jar");
+                try {
+                    Probe probe = instantiate(e.getKey(), loader);
+                    String name = probe.name();
+                    if (name == null || !name.matches("[a-z0-9][a-z0-9-]*")) {
+                        throw new IllegalArgumentException("probe " + e.getKey() + " has an invalid name \"" + name
+                                + "\" (lower-case words joined by dashes)");
+                    }
+                    found.computeIfAbsent(jar, k -> new ArrayList<>()).add(new Installed(probe, jar.toString(),
+                            AtomicFiles.sha256(jar)));
+                } catch (RuntimeException | Error ex) {
+                    skipped.put(jar, describe(e.getKey(), ex));
                 }
             }
-        } catch (ServiceConfigurationError | LinkageError e) {
-            closeQuietly(loader);
-            throw new IllegalArgumentException("cannot load the probes " + (jars.isEmpty() ? "of descent"
-                    : "in " + jars.stream().map(Path::toString).collect(Collectors.joining(", ")))
-                    + ": " + e.getMessage() + (e.getCause() != null ? " (" + e.getCause() + ")" : ""), e);
-        } catch (RuntimeException e) {
+            for (Map.Entry<Path, List<Installed>> e : found.entrySet()) {
+                if (skipped.containsKey(e.getKey())) {
+                    continue; // one broken class spoils its jar: a jar is one unit
+                }
+                for (Installed inst : e.getValue()) {
+                    add(byName, inst, inst.probe().getClass().getName());
+                }
+            }
+        } catch (RuntimeException | ServiceConfigurationError e) {
             closeQuietly(loader);
             throw e;
         }
-        return new ProbeRegistry(byName, loader, List.copyOf(jars));
+        return new ProbeRegistry(byName, loader, List.copyOf(jars), skipped);
+    }
+
+    private static void add(Map<String, Installed> byName, Installed inst, String type) {
+        Installed clash = byName.putIfAbsent(inst.probe().name(), inst);
+        if (clash != null) {
+            throw new IllegalArgumentException("two probes are named \"" + inst.probe().name() + "\": "
+                    + clash.origin() + " and " + inst.origin() + " (" + type + "); rename one or remove its jar");
+        }
+    }
+
+    private static Probe instantiate(String type, ClassLoader loader) {
+        Class<?> c;
+        try {
+            c = Class.forName(type, true, loader);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("class " + type + " listed in " + SERVICES + " is not in the jar", e);
+        }
+        if (!Probe.class.isAssignableFrom(c)) {
+            throw new IllegalArgumentException(type + " does not implement " + Probe.class.getName());
+        }
+        try {
+            return (Probe) c.getConstructor().newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(type + " has no public no-argument constructor", e);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable t = e.getCause();
+            throw new IllegalArgumentException(type + " threw while being created: " + t, t);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException(type + " cannot be created: " + e, e);
+        }
+    }
+
+    private static String describe(String type, Throwable t) {
+        if (t instanceof IllegalArgumentException && t.getMessage() != null) {
+            return t.getMessage();
+        }
+        return type + " failed to load: " + t.getClass().getSimpleName()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     /** The provider classes a jar lists in its services file (empty when it has none); checks the jar is readable. */
@@ -151,24 +211,6 @@ public final class ProbeRegistry implements AutoCloseable {
             throw new IllegalArgumentException(jar + " is not a readable jar (" + e.getMessage() + "); remove it from "
                     + probesDir + " or rebuild it", e);
         }
-    }
-
-    private static Path jarOf(Class<?> type, List<Path> jars) {
-        CodeSource cs = type.getProtectionDomain().getCodeSource();
-        if (cs != null && cs.getLocation() != null) {
-            try {
-                Path p = Path.of(cs.getLocation().toURI());
-                for (Path j : jars) {
-                    if (j.toAbsolutePath().normalize().equals(p.toAbsolutePath().normalize())) {
-                        return j;
-                    }
-                }
-                return p;
-            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-                // fall through
-            }
-        }
-        return jars.get(0);
     }
 
     private static void closeQuietly(URLClassLoader loader) {
@@ -197,7 +239,19 @@ public final class ProbeRegistry implements AutoCloseable {
     public List<Path> jarsWithoutProbes() {
         java.util.Set<String> used = new java.util.HashSet<>();
         byName.values().forEach(i -> used.add(i.origin()));
-        return jars.stream().filter(j -> !used.contains(j.toString())).toList();
+        return jars.stream().filter(j -> !used.contains(j.toString()) && !skipped.containsKey(j)).toList();
+    }
+
+    /** Jars that were skipped, with the reason (one line each); their probes are not installed. */
+    public Map<Path, String> skippedJars() {
+        return java.util.Collections.unmodifiableMap(skipped);
+    }
+
+    /** One warning line per skipped jar, for the console. */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        skipped.forEach((jar, why) -> out.add("warning: skipped the probe jar " + jar + ": " + why));
+        return out;
     }
 
     /** The installed probe called {@code name}, if any. */
@@ -213,6 +267,11 @@ public final class ProbeRegistry implements AutoCloseable {
      */
     public Probe require(String name, String where) {
         Installed i = byName.get(name);
+        if (i == null && !skipped.isEmpty()) {
+            throw new IllegalArgumentException(where + ": probe \"" + name + "\" is not installed, and the jars "
+                    + skipped.keySet() + " were skipped (" + String.join("; ", skipped.values()) + "); fix or remove "
+                    + "them, or drop \"" + name + "\" from the suite");
+        }
         if (i == null) {
             throw new IllegalArgumentException(where + ": unknown probe \"" + name + "\"; installed probes: "
                     + String.join(", ", byName.keySet()) + " (drop-in jars go into the probes folder; see 'descent "

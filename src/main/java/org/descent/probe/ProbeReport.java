@@ -32,6 +32,7 @@ public final class ProbeReport {
         m.put("task", model.task());
         m.put("suite", suiteSummary(run.suite()));
         m.put("references", run.references());
+        m.put(ProbeRunner.PREDICTION_CHECK, run.references().get(ProbeRunner.PREDICTION_CHECK)); // NaN/Inf check
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("verdicts", run.summary());
         Map<String, Object> reasons = new LinkedHashMap<>();
@@ -150,6 +151,12 @@ public final class ProbeReport {
                 run.suite().bootstrapResamples(), 100 * run.suite().confidenceLevel(),
                 String.join(", ", model.capabilities())));
 
+        if (ProbeRunner.nonFinitePredictions(run) > 0) {
+            Object check = ((Map<?, ?>) run.references().get(ProbeRunner.PREDICTION_CHECK)).get("summary");
+            r.paragraph("**No verdicts: the model's predictions are NaN or infinite on " + check + ".** No probe "
+                    + "ran; statistics over these predictions would be NaN or average over the broken prompts "
+                    + "(`metrics.json` → `" + ProbeRunner.PREDICTION_CHECK + "`).");
+        }
         r.section("Verdicts");
         List<List<String>> summary = new ArrayList<>();
         java.util.Optional<ProbeRun.ControlRun> random = run.control(Controls.RANDOM_INIT);

@@ -10,10 +10,28 @@ import org.descent.task.Seeds;
 
 /**
  * Runs the probes of a suite on one model, one after the other, sharing prompts, references and cached predictions.
- * A probe that cannot run on the model is skipped; one that throws is recorded as failed and the others still run.
+ * A probe that cannot run on the model is skipped; one that throws (an exception or an {@link Error} such as a
+ * {@link StackOverflowError} from a drop-in jar) is recorded as failed and the others still run.
+ *
+ * <p>First of all the model's predictions on the test prompts are checked: when any is NaN or infinite, no probe
+ * runs (each is recorded as skipped with the count, the fraction and the first prompts concerned) and the run has
+ * no verdicts, because every statistic would either be NaN or silently average over the broken prompts. The check
+ * is in {@link ProbeRun#references()} under {@value #PREDICTION_CHECK} and at the top of {@code metrics.json}.
  */
 public final class ProbeRunner {
+    /** Key of the prediction check in {@link ProbeRun#references()}. */
+    public static final String PREDICTION_CHECK = "model_predictions";
+
     private ProbeRunner() {}
+
+    /**
+     * The number of NaN or infinite predictions of the model on the test prompts (0 when they could not be checked:
+     * the model threw, and every probe recorded that).
+     */
+    public static int nonFinitePredictions(ProbeRun run) {
+        return run.references().get(PREDICTION_CHECK) instanceof Map<?, ?> m
+                && m.get("non_finite") instanceof Number n ? n.intValue() : 0;
+    }
 
     /** Receives progress lines ("gd-alignment ... 1.2 s"); may be a no-op. */
     @FunctionalInterface
@@ -42,27 +60,44 @@ public final class ProbeRunner {
         ReferenceAlgorithms references = new ReferenceAlgorithms(prompts, suite.searchPrompts(), suite.ridgeLambda());
         EvaluationCache cache = new EvaluationCache(prompts.test());
         Map<String, Double> seconds = new LinkedHashMap<>();
-        List<ProbeResult> results = runAll(model, suite, plan, manager, prompts, references, cache, listener, seconds);
+        EvaluationCache.PredictionCheck check;
+        try {
+            check = cache.check(model);
+        } catch (RuntimeException e) {
+            check = null; // the probes will each record the failure
+        }
+        boolean finite = check == null || check.allFinite();
+        List<ProbeResult> results = runAll(model, suite, plan, manager, prompts, references, cache,
+                finite ? null : check, listener, seconds);
 
         long tc = System.nanoTime();
-        List<ProbeSuite.Planned> controlPlan = plan.stream()
-                .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
-        List<ProbeSuite.Planned> baselinePlan = plan.stream()
-                .filter(p -> ON_BASELINES.contains(p.probe().name())).toList();
         List<ProbeRun.ControlRun> controls = new ArrayList<>();
-        long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
-        for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
-            List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
-                    : baselinePlan, manager, prompts, references, cache, null, null);
-            controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
+        if (finite) {
+            List<ProbeSuite.Planned> controlPlan = plan.stream()
+                    .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
+            List<ProbeSuite.Planned> baselinePlan = plan.stream()
+                    .filter(p -> ON_BASELINES.contains(p.probe().name())).toList();
+            long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
+            for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
+                List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
+                        : baselinePlan, manager, prompts, references, cache, null, null, null);
+                controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
+            }
         }
         seconds.put("controls", (System.nanoTime() - tc) / 1e9);
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
-        Map<String, Object> refs;
-        try {
-            refs = references.describe();
-        } catch (RuntimeException e) {
-            refs = Map.of("error", String.valueOf(e.getMessage()));
+        Map<String, Object> refs = new LinkedHashMap<>();
+        if (finite) {
+            try {
+                refs.putAll(references.describe());
+            } catch (RuntimeException e) {
+                refs.put("error", String.valueOf(e.getMessage()));
+            }
+        }
+        if (check != null) {
+            Map<String, Object> c = check.toMap();
+            c.put("summary", check.allFinite() ? "all finite" : check.describe());
+            refs.put(PREDICTION_CHECK, c);
         }
         String best = results.stream().map(ProbeResult::bestReference).filter(b -> b != null).findFirst().orElse(null);
         ProbeRun.ControlRun random = controls.stream().filter(c -> c.name().equals(Controls.RANDOM_INIT)).findFirst()
@@ -71,17 +106,30 @@ public final class ProbeRunner {
                 controls);
     }
 
+    /**
+     * Runs every planned probe on one model.
+     *
+     * @param broken the failed prediction check of the model (then every probe is skipped), or null
+     */
     private static List<ProbeResult> runAll(ModelUnderTest model, ProbeSuite suite, List<ProbeSuite.Planned> plan,
             NDManager manager, PromptSource prompts, ReferenceAlgorithms references, EvaluationCache cache,
-            Listener listener, Map<String, Double> seconds) {
+            EvaluationCache.PredictionCheck broken, Listener listener, Map<String, Double> seconds) {
         BehaviouralFits fits = new BehaviouralFits(prompts.test(), () -> cache.predictions(model));
         List<ProbeResult> results = new ArrayList<>();
         for (ProbeSuite.Planned p : plan) {
             long start = System.nanoTime();
             String name = p.probe().name();
             ProbeResult result;
-            Optional<String> unsupported = p.probe().unsupportedReason(model);
-            if (unsupported.isPresent()) {
+            Optional<String> unsupported;
+            try {
+                unsupported = p.probe().unsupportedReason(model);
+            } catch (RuntimeException | Error e) {
+                unsupported = Optional.empty();
+            }
+            if (broken != null) {
+                result = ProbeResult.skipped(name, "not run: the model's predictions are NaN or infinite on "
+                        + broken.describe() + "; verdicts would average over broken predictions");
+            } else if (unsupported.isPresent()) {
                 result = ProbeResult.skipped(name, unsupported.get());
             } else {
                 long probeSeed = Seeds.derive(suite.seed(), PromptSource.streamId("probe:" + name), 0);
@@ -94,9 +142,11 @@ public final class ProbeRunner {
                         result = ProbeResult.failed(name, "the probe returned "
                                 + (result == null ? "no result" : "a result named \"" + result.probe() + "\""));
                     }
-                } catch (RuntimeException | LinkageError e) {
-                    // LinkageError: a drop-in probe compiled against another descent or missing a dependency
-                    result = ProbeResult.failed(name, e.getClass().getSimpleName() + ": " + e.getMessage());
+                } catch (RuntimeException | Error e) {
+                    // Error: e.g. a LinkageError (a drop-in probe compiled against another descent or missing a
+                    // dependency) or a StackOverflowError; the probe failed, the run and its report go on
+                    result = ProbeResult.failed(name, e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()));
                 }
             }
             double s = (System.nanoTime() - start) / 1e9;

@@ -14,7 +14,12 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Figures for reports, rendered headless with XChart to PNG bytes. */
+/**
+ * Figures for reports, rendered headless with XChart to PNG bytes. NaN and infinite values (a foreign model's
+ * broken predictions, a diverged loss) are never handed to XChart, which rejects them: points with a non-finite
+ * coordinate are left out (the series' legend entry says how many), a series with no finite point is left out with
+ * a note in the title, and non-finite heat-map cells are left blank. Tables and metrics keep the exact values.
+ */
 public final class Plots {
     private static final int MAX_POINTS = 1500;
     /** Values below this are drawn at it on logarithmic axes. */
@@ -41,27 +46,38 @@ public final class Plots {
             int from = p * window;
             int to = Math.min(losses.length, from + window);
             double s = 0;
+            int finite = 0;
             for (int i = from; i < to; i++) {
-                s += losses[i];
+                if (Float.isFinite(losses[i])) {
+                    s += losses[i];
+                    finite++;
+                }
             }
             x[p] = to;
-            y[p] = Math.max(s / (to - from), 1e-12);
+            y[p] = finite == 0 ? Double.NaN : Math.max(s / finite, 1e-12);
         }
         XYChart chart = new XYChartBuilder().width(820).height(420).title("Training loss (MSE, no ½)")
                 .xAxisTitle("step").yAxisTitle("loss").build();
-        double lo = java.util.Arrays.stream(y).min().orElse(1);
-        double hi = java.util.Arrays.stream(y).max().orElse(1);
+        double lo = java.util.Arrays.stream(y).filter(Double::isFinite).min().orElse(1);
+        double hi = java.util.Arrays.stream(y).filter(Double::isFinite).max().orElse(1);
         chart.getStyler().setYAxisLogarithmic(hi / lo > 20); // a log axis shows no ticks within one decade
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        XYSeries s = chart.addSeries("train loss" + (window > 1 ? " (mean of " + window + " steps)" : ""), x, y);
-        s.setMarker(SeriesMarkers.NONE);
-        for (Level level : levels) {
-            XYSeries l = chart.addSeries(level.name(), new double[] {x[0], x[points - 1]},
-                    new double[] {level.value(), level.value()});
-            l.setMarker(SeriesMarkers.NONE);
+        List<String> omitted = new ArrayList<>();
+        XYSeries s = addFinite(chart, "train loss" + (window > 1 ? " (mean of " + window + " steps)" : ""), x, y,
+                omitted);
+        if (s != null) {
+            s.setMarker(SeriesMarkers.NONE);
         }
+        for (Level level : levels) {
+            XYSeries l = addFinite(chart, level.name(), new double[] {x[0], x[points - 1]},
+                    new double[] {level.value(), level.value()}, omitted);
+            if (l != null) {
+                l.setMarker(SeriesMarkers.NONE);
+            }
+        }
+        noteOmitted(chart, omitted);
         return png(chart);
     }
 
@@ -80,15 +96,49 @@ public final class Plots {
                 .yAxisTitle(yTitle).build();
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        List<String> omitted = new ArrayList<>();
         for (Curve c : curves) {
             double[] y = c.y().clone();
             for (int i = 0; i < y.length; i++) {
-                // exact zeros (OLS past k = d) cannot be drawn on a log axis
-                y[i] = Math.min(yMax, Math.max(y[i], logY ? Math.max(yMin, LOG_FLOOR) : yMin));
+                // exact zeros (OLS past k = d) cannot be drawn on a log axis; NaN and ±∞ are left out below
+                if (Double.isFinite(y[i])) {
+                    y[i] = Math.min(yMax, Math.max(y[i], logY ? Math.max(yMin, LOG_FLOOR) : yMin));
+                }
             }
-            chart.addSeries(c.name(), c.x(), y);
+            addFinite(chart, c.name(), c.x(), y, omitted);
         }
+        noteOmitted(chart, omitted);
         return png(chart);
+    }
+
+    /**
+     * Adds the points of {@code (x, y)} whose coordinates are both finite; returns null (and records the name) when
+     * none is.
+     */
+    private static XYSeries addFinite(XYChart chart, String name, double[] x, double[] y, List<String> omitted) {
+        int n = Math.min(x.length, y.length);
+        double[] fx = new double[n];
+        double[] fy = new double[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
+                fx[k] = x[i];
+                fy[k] = y[i];
+                k++;
+            }
+        }
+        if (k == 0) {
+            omitted.add(name);
+            return null;
+        }
+        String label = k < n ? name + " (" + (n - k) + " NaN/Inf points not drawn)" : name;
+        return chart.addSeries(label, java.util.Arrays.copyOf(fx, k), java.util.Arrays.copyOf(fy, k));
+    }
+
+    private static void noteOmitted(XYChart chart, List<String> omitted) {
+        if (!omitted.isEmpty()) {
+            chart.setTitle(chart.getTitle() + " [not drawn, no finite value: " + String.join(", ", omitted) + "]");
+        }
     }
 
     /** A heat map of a square matrix {@code m [rows][cols]} with values printed in the cells. */
@@ -105,12 +155,26 @@ public final class Plots {
         }
         double max = 1e-12;
         List<Number[]> cells = new ArrayList<>();
+        int blank = 0;
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
+                if (!Double.isFinite(m[i][j])) {
+                    blank++; // left blank: XChart cannot colour NaN or ±∞
+                    continue;
+                }
                 // row 0 at the top
                 cells.add(new Number[] {j, rows - 1 - i, m[i][j]});
                 max = Math.max(max, Math.abs(m[i][j]));
             }
+        }
+        if (cells.isEmpty()) {
+            XYChart empty = new XYChartBuilder().width(560).height(200).title(title + ": no finite value to draw")
+                    .build();
+            empty.getStyler().setChartBackgroundColor(Color.WHITE);
+            return png(empty);
+        }
+        if (blank > 0) {
+            title = title + " (" + blank + " NaN/Inf cells blank)";
         }
         HeatMapChart chart = new HeatMapChartBuilder().width(560).height(480).title(title).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);

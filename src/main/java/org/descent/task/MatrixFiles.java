@@ -2,7 +2,6 @@ package org.descent.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,7 +22,7 @@ public final class MatrixFiles {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final ObjectMapper JSON = org.descent.util.Json.mapper(); // strict: duplicate keys, trailing text
 
     private MatrixFiles() {}
 
@@ -49,7 +48,8 @@ public final class MatrixFiles {
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException("task: covariance file " + file + ": not valid JSON: " + e.getMessage(),
+            throw new IllegalArgumentException("task: covariance file " + file + ": "
+                    + org.descent.util.Json.describe(e),
                     e);
         }
         if (root == null || !root.isObject()) {

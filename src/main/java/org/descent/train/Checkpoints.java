@@ -24,6 +24,7 @@ import org.descent.task.TaskConfig;
 import org.descent.util.AtomicFiles;
 import org.descent.util.Json;
 import org.descent.util.RunDirectory;
+import org.descent.util.ReproducibleZip;
 
 /**
  * descent's own checkpoint format: a folder {@code models/<run-id>/} with
@@ -36,7 +37,9 @@ import org.descent.util.RunDirectory;
  * Checkpoints are written to a staging folder and published by one rename; loading verifies checksums and shapes.
  */
 public final class Checkpoints {
-    public static final String FORMAT = "descent-lsa-checkpoint/1";
+    public static final String FORMAT = "descent-lsa-checkpoint/2";
+    /** The first format: no {@code checkpoint} and {@code resumedFrom} keys; still read. */
+    static final String FORMAT_1 = "descent-lsa-checkpoint/1";
     static final String PARAMS = "lsa.params";
     static final String STATE = "state.npz";
     static final String MANIFEST = "manifest.json";
@@ -55,51 +58,110 @@ public final class Checkpoints {
      * @param train the training configuration
      * @param provenance versions, git commit, device, threads
      * @param timings seconds spent, by phase
-     * @param sha256 checksum of each file
+     * @param sha256 checksum of each file; required (a checkpoint whose files cannot be verified is refused)
+     * @param checkpoint the folder name it was published under, {@code <runId>-step<k>[-<status>]} (null in format 1)
+     * @param resumedFrom the checkpoint folder the run continued, or null for a run from scratch
      */
     public record CheckpointManifest(String format, String runId, String status, int step, TaskConfig task,
             ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
-            Map<String, String> sha256) {}
+            Map<String, String> sha256, String checkpoint, String resumedFrom) {
+        public CheckpointManifest {
+            for (Object[] f : new Object[][] {{"format", format}, {"runId", runId}, {"status", status},
+                {"task", task}, {"model", model}, {"train", train}}) {
+                if (f[1] == null) {
+                    throw new IllegalArgumentException("checkpoint manifest: required key \"" + f[0] + "\" is missing"
+                            + " (a descent checkpoint always has it; was the manifest edited?)");
+                }
+            }
+            if (sha256 == null || sha256.get(PARAMS) == null || sha256.get(STATE) == null) {
+                throw new IllegalArgumentException("checkpoint manifest: no sha256 checksum for " + (sha256 == null
+                        || sha256.get(PARAMS) == null ? PARAMS : STATE) + ", so its files cannot be verified; descent "
+                        + "refuses unverifiable checkpoints (was the manifest edited?)");
+            }
+            if (step < 0) {
+                throw new IllegalArgumentException("checkpoint manifest: step must be >= 0, got " + step);
+            }
+            if (!STATUSES.contains(status)) {
+                throw new IllegalArgumentException("checkpoint manifest: status must be one of " + STATUSES + ", got \""
+                        + status + "\"");
+            }
+        }
+    }
+
+    /** Checkpoint statuses. */
+    public static final List<String> STATUSES = List.of("intermediate", "final", "diverged", "interrupted");
 
     /** A checkpoint read back: its manifest and the full training state. */
     public record Loaded(Path dir, CheckpointManifest manifest, TrainingState state) {}
 
-    /**
-     * Writes a checkpoint as a new folder {@code <modelsRoot>/<run-id>[-step<k>]} and returns it.
-     */
+    /** The folder name of a checkpoint: {@code <runId>-step<k, 7 digits>}, plus {@code -<status>} unless it is a
+     * plain intermediate or final one, so names sort by run, then by step. */
+    public static String folderName(String runId, int step, String status) {
+        String base = runId + "-step" + String.format(java.util.Locale.ROOT, "%07d", step);
+        return status.equals("intermediate") || status.equals("final") ? base : base + "-" + status;
+    }
+
+    /** {@link #save(Path, String, TrainingState, String, TaskConfig, ModelConfig, TrainConfig, Map, Map, String,
+     * NDManager)} for a run from scratch. */
     public static Path save(Path modelsRoot, String runId, TrainingState state, String status, TaskConfig task,
             ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
             NDManager manager) {
-        RunDirectory dir = RunDirectory.create(modelsRoot, "train");
-        try (NDManager scope = manager.newSubManager()) {
-            LsaTransformerBlock block = LsaTransformerBlock.withWeights(scope, state.weights());
-            AtomicFiles.write(dir.file(PARAMS), out -> {
-                try (DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(out))) {
+        return save(modelsRoot, runId, state, status, task, model, train, provenance, timings, null, manager);
+    }
+
+    /**
+     * Writes a checkpoint as a new folder {@code <modelsRoot>/<runId>-step<k>[-<status>]} and returns it; fails
+     * (never overwrites) when that folder exists. Every file is byte-reproducible from the state (the manifest's
+     * provenance and timings aside).
+     *
+     * @param resumedFrom the checkpoint the run continued, or null
+     */
+    public static Path save(Path modelsRoot, String runId, TrainingState state, String status, TaskConfig task,
+            ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
+            String resumedFrom, NDManager manager) {
+        String name = folderName(runId, state.step(), status);
+        RunDirectory dir = RunDirectory.named(modelsRoot, name);
+        try {
+            try (NDManager scope = manager.newSubManager()) {
+                LsaTransformerBlock block = LsaTransformerBlock.withWeights(scope, state.weights());
+                AtomicFiles.write(dir.file(PARAMS), out -> {
+                    DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(out));
                     block.save(dos);
+                    dos.flush();
+                });
+                List<Parameter> params = block.orderedParameters();
+                NDList npz = new NDList();
+                for (int i = 0; i < params.size(); i++) {
+                    NDArray m = scope.create(state.adamMeans()[i], params.get(i).getShape());
+                    m.setName("adam.m." + params.get(i).getName());
+                    NDArray v = scope.create(state.adamVariances()[i], params.get(i).getShape());
+                    v.setName("adam.v." + params.get(i).getName());
+                    npz.add(m);
+                    npz.add(v);
                 }
-            });
-            List<Parameter> params = block.orderedParameters();
-            NDList npz = new NDList();
-            for (int i = 0; i < params.size(); i++) {
-                NDArray m = scope.create(state.adamMeans()[i], params.get(i).getShape());
-                m.setName("adam.m." + params.get(i).getName());
-                NDArray v = scope.create(state.adamVariances()[i], params.get(i).getShape());
-                v.setName("adam.v." + params.get(i).getName());
-                npz.add(m);
-                npz.add(v);
+                NDArray losses = scope.create(state.losses());
+                losses.setName("losses");
+                npz.add(losses);
+                AtomicFiles.write(dir.file(STATE), out -> ReproducibleZip.writeNpz(npz, out));
             }
-            NDArray losses = scope.create(state.losses());
-            losses.setName("losses");
-            npz.add(losses);
-            AtomicFiles.write(dir.file(STATE), out -> npz.encode(out, NDList.Encoding.NPZ));
+            Map<String, String> sums = new LinkedHashMap<>();
+            sums.put(PARAMS, AtomicFiles.sha256(dir.file(PARAMS)));
+            sums.put(STATE, AtomicFiles.sha256(dir.file(STATE)));
+            CheckpointManifest manifest = new CheckpointManifest(FORMAT, runId, status, state.step(), task, model,
+                    train, provenance, timings, sums, name, resumedFrom);
+            AtomicFiles.writeString(dir.file(MANIFEST), Json.write(manifest));
+            return dir.publish();
+        } finally {
+            dir.discard();
         }
-        Map<String, String> sums = new LinkedHashMap<>();
-        sums.put(PARAMS, AtomicFiles.sha256(dir.file(PARAMS)));
-        sums.put(STATE, AtomicFiles.sha256(dir.file(STATE)));
-        CheckpointManifest manifest = new CheckpointManifest(FORMAT, runId, status, state.step(), task, model, train,
-                provenance, timings, sums);
-        AtomicFiles.writeString(dir.file(MANIFEST), Json.write(manifest));
-        return dir.publish();
+    }
+
+    /** Bytes a checkpoint of this shape takes on disk (an upper estimate: parameters, Adam state, losses, manifest). */
+    public static long estimateBytes(TaskConfig task, ModelConfig model, int steps) {
+        long d = task.tokenDim();
+        long distinct = model.weightTied() ? 1 : model.layers();
+        long params = distinct * 4 * d * d * 4;
+        return 3 * params + 4L * steps + 64 * 1024 + (task.covariance() == null ? 0 : 16L * task.d() * task.d());
     }
 
     /**
@@ -119,7 +181,7 @@ public final class Checkpoints {
             throw new IllegalArgumentException(dir + " is not a descent checkpoint: no " + MANIFEST);
         }
         CheckpointManifest manifest = Json.read(manifestFile, CheckpointManifest.class);
-        if (!FORMAT.equals(manifest.format())) {
+        if (!FORMAT.equals(manifest.format()) && !FORMAT_1.equals(manifest.format())) {
             throw new IllegalArgumentException(manifestFile + ": unsupported checkpoint format \"" + manifest.format()
                     + "\" (this descent reads " + FORMAT + ")");
         }
@@ -128,8 +190,7 @@ public final class Checkpoints {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(dir + ": checkpoint file " + f + " is missing");
             }
-            String expected = manifest.sha256() == null ? null : manifest.sha256().get(f);
-            if (expected != null && !expected.equals(AtomicFiles.sha256(file))) {
+            if (!manifest.sha256().get(f).equals(AtomicFiles.sha256(file))) {
                 throw new IllegalArgumentException(file + " is corrupt: its sha256 does not match the manifest");
             }
         }
@@ -170,10 +231,66 @@ public final class Checkpoints {
                 throw new IllegalArgumentException(dir.resolve(STATE) + ": " + losses.length + " losses for "
                         + manifest.step() + " steps");
             }
+            requireFinite(dir, weights, params, means, vars, losses);
             return new Loaded(dir, manifest, new TrainingState(weights, means, vars, manifest.step(), losses));
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses a state that cannot have come from a healthy run: NaN or infinite weights, Adam moments or losses, or a
+     * negative second moment. (Resuming such a state would "diverge" at once and save the corrupt input as the last
+     * good state.)
+     */
+    private static void requireFinite(Path dir, LsaWeights weights, List<Parameter> params, float[][] means,
+            float[][] vars, float[] losses) {
+        for (int l = 0; l < weights.layers().size(); l++) {
+            double[][] m = weights.layers().get(l).matrices();
+            for (int k = 0; k < m.length; k++) {
+                int bad = nonFinite(m[k]);
+                if (bad > 0) {
+                    throw new IllegalArgumentException(dir.resolve(PARAMS) + ": weights of layer " + l + " ("
+                            + params.get(l * 4 + k).getName() + ") hold " + bad + " NaN or infinite values; the "
+                            + "checkpoint is corrupt");
+                }
+            }
+        }
+        for (int i = 0; i < params.size(); i++) {
+            String name = params.get(i).getName();
+            int badM = nonFinite(means[i]);
+            int badV = nonFinite(vars[i]);
+            int negV = 0;
+            for (float v : vars[i]) {
+                negV += v < 0 ? 1 : 0;
+            }
+            if (badM > 0 || badV > 0 || negV > 0) {
+                throw new IllegalArgumentException(dir.resolve(STATE) + ": Adam state of " + name + " holds "
+                        + (badM + badV) + " NaN or infinite values" + (negV > 0 ? " and " + negV
+                        + " negative second moments" : "") + "; the checkpoint is corrupt and cannot be resumed");
+            }
+        }
+        int badLoss = nonFinite(losses);
+        if (badLoss > 0) {
+            throw new IllegalArgumentException(dir.resolve(STATE) + ": the loss history holds " + badLoss
+                    + " NaN or infinite values; the checkpoint is corrupt");
+        }
+    }
+
+    private static int nonFinite(double[] a) {
+        int n = 0;
+        for (double v : a) {
+            n += Double.isFinite(v) ? 0 : 1;
+        }
+        return n;
+    }
+
+    private static int nonFinite(float[] a) {
+        int n = 0;
+        for (float v : a) {
+            n += Float.isFinite(v) ? 0 : 1;
+        }
+        return n;
     }
 
     private static NDArray require(Map<String, NDArray> byName, String key, Path dir) {

@@ -144,6 +144,19 @@ public final class LsaTrainer {
      * @throws TrainingDivergedException on a NaN or infinite loss or gradient, after saving the last good state
      */
     public void run(StepListener listener, CheckpointSink sink) {
+        run(listener, sink, StopSignal.never());
+    }
+
+    /**
+     * Runs the remaining steps, checking {@code stop} after every step.
+     *
+     * @throws TrainingDivergedException on a NaN or infinite loss or gradient, after saving the last good state
+     * @throws TrainingInterruptedException when {@code stop} was requested, after finishing the current step and
+     *     saving it as an {@code interrupted} checkpoint (nothing is saved when the run had just saved that step)
+     */
+    public void run(StepListener listener, CheckpointSink sink, StopSignal stop) {
+        int savedStep = -1;
+        String savedWhere = null;
         ParameterSnapshot lastGood = parameterSnapshot();
         while (step < config.steps()) {
             long t0 = System.nanoTime();
@@ -192,7 +205,13 @@ public final class LsaTrainer {
             step++;
             listener.onStep(step, loss, lr);
             if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < config.steps()) {
-                sink.save(snapshot(), "intermediate");
+                savedWhere = sink.save(snapshot(), "intermediate");
+                savedStep = step;
+            }
+            if (stop.requested() && step < config.steps()) {
+                String where = savedStep == step && savedWhere != null ? savedWhere
+                        : sink.save(snapshot(), "interrupted");
+                throw new TrainingInterruptedException(step, stop.reason(), where);
             }
         }
     }

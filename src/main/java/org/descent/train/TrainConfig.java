@@ -69,6 +69,11 @@ public record TrainConfig(int steps, int batchSize, double lr, double beta1, dou
                 minLrFraction, seed, checkpointEvery);
     }
 
+    public TrainConfig withBatch(int b) {
+        return new TrainConfig(steps, b, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps, minLrFraction,
+                seed, checkpointEvery);
+    }
+
     public TrainConfig withSeed(long s) {
         return new TrainConfig(steps, batchSize, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps,
                 minLrFraction, s, checkpointEvery);

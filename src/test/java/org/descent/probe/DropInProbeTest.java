@@ -133,9 +133,14 @@ class DropInProbeTest {
     void brokenOrClashingJarsAreClearErrors(@TempDir Path dir) throws IOException {
         Path probes = Files.createDirectories(dir.resolve("probes"));
         Files.writeString(probes.resolve("broken.jar"), "not a jar");
-        IllegalArgumentException broken = org.junit.jupiter.api.Assertions.assertThrows(
-                IllegalArgumentException.class, () -> ProbeRegistry.discover(probes));
-        assertTrue(broken.getMessage().contains("broken.jar"), broken.getMessage());
+        try (ProbeRegistry skipping = ProbeRegistry.discover(probes)) { // drill: one bad jar no longer blocks all
+            assertTrue(skipping.skippedJars().containsKey(probes.resolve("broken.jar")), skipping.skippedJars()
+                    .toString());
+            assertTrue(skipping.find("gd-alignment").isPresent());
+            IllegalArgumentException named = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> skipping.require("label-linearity", "suite.json"));
+            assertTrue(named.getMessage().contains("broken.jar"), named.getMessage());
+        }
         Files.delete(probes.resolve("broken.jar"));
         Path jar = buildExampleJar(EXAMPLE, dir.resolve("build"), probes.resolve("a.jar"));
         Files.copy(jar, probes.resolve("b.jar"));

@@ -64,15 +64,12 @@ public final class ModelLoader {
      * format) or a descent config file whose {@code "task"} section is used.
      */
     public static TaskConfig readTask(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": task file not found");
-        }
+        Json.requireFile(file, "task file");
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage().lines().findFirst()
-                    .orElse(""), e);
+            throw new IllegalArgumentException(file + ": " + Json.describe(e), e);
         }
         if (tree != null && tree.isObject() && tree.has("task") && tree.get("task").isObject()) {
             return ExperimentConfig.load(file).task();

@@ -1,0 +1,41 @@
+package org.descent.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.descent.experiment.ExperimentConfig;
+import org.descent.experiment.MemoryBudget;
+import org.descent.train.Checkpoints;
+import org.descent.util.OutputDirs;
+
+/** Checks made before a command does any work: output folders usable, memory enough. Failures are exit 2. */
+final class Preflight {
+    /** What a report folder takes at most (Markdown, HTML with inlined figures, PNGs, JSON). */
+    static final long REPORT_BYTES = 8L << 20;
+
+    private Preflight() {}
+
+    /** The models folder can take every checkpoint of the run (intermediate ones included). */
+    static void models(RuntimeOptions runtime, ExperimentConfig cfg, int fromStep, PrintWriter err) {
+        int every = cfg.train().checkpointEvery();
+        long count = 1 + (every > 0 ? (cfg.train().steps() - fromStep) / every : 0);
+        long bytes = count * Checkpoints.estimateBytes(cfg.task(), cfg.model(), cfg.train().steps());
+        output(runtime.modelsDir, "--models-dir", bytes, err);
+    }
+
+    static void reports(RuntimeOptions runtime, PrintWriter err) {
+        output(runtime.reportsDir, "--reports-dir", REPORT_BYTES, err);
+    }
+
+    static void output(Path dir, String option, long bytes, PrintWriter err) {
+        for (String note : OutputDirs.prepare(dir, option, bytes)) {
+            err.println("descent: " + note);
+        }
+        err.flush();
+    }
+
+    static void memory(RuntimeOptions runtime, MemoryBudget.Estimate... phases) {
+        if (!runtime.skipMemoryCheck) {
+            MemoryBudget.require(phases);
+        }
+    }
+}
