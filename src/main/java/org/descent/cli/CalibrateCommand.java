@@ -78,6 +78,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         ProbeSuite s = ProbeSuite.read(suiteFile);
         List<CalibrationCase> battery = selectCases();
+        Preflight.reports(runtime, err);
         long t0 = System.nanoTime();
         Calibration.Result result;
         try (ProbeRegistry registry = ProbeRegistry.builtIn(); NDManager manager = NDManager.newBaseManager(ws.device())) {
