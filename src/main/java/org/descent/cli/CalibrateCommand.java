@@ -162,7 +162,8 @@ final class CalibrateCommand implements Callable<Integer> {
             for (Calibration.CaseResult c : result.cases()) {
                 models.add(List.of(c.calibrationCase().name(), c.calibrationCase().description(),
                         Integer.toString(c.calibrationCase().testPrompts()), c.calibrationCase().borderline().isEmpty()
-                                ? "—" : c.calibrationCase().borderline(), Report.num(c.seconds())));
+                                ? "—" : c.calibrationCase().borderline(),
+                        String.format(Locale.ROOT, "%.1f", c.seconds())));
             }
             r.section("Models");
             r.table(List.of("model", "algorithm", "test prompts", "deliberately borderline because", "seconds"),

@@ -17,7 +17,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * {@code w_{k+1} = w_k − η_k Γ ∇L(w_k)}; prediction {@code ŷ = w_K·x_q}, so {@code ∂ŷ/∂x_q = w_K}.
  * With K = 1 and Γ = I this is one plain GD step, {@code ŷ = η x_q·h}, {@code h = Σ y_i x_i / N}.
  */
-public final class GradientDescentOracle implements QuerySensitivity {
+public final class GradientDescentOracle implements org.descent.regressor.LinearInQuery {
     private final String name;
     private final double[] stepSizes;
     private final DMatrixRMaj preconditioner; // [d, d] or null for Γ = I
@@ -72,7 +72,8 @@ public final class GradientDescentOracle implements QuerySensitivity {
     }
 
     /** The final iterate w_K for prompt b ({@code [d]}). */
-    public double[] finalIterate(PromptSet prompts, int b) {
+    @Override
+    public double[] weights(PromptSet prompts, int b) {
         int n = prompts.n();
         int d = prompts.d();
         if (preconditioner != null && preconditioner.numRows != d) {
@@ -98,28 +99,5 @@ public final class GradientDescentOracle implements QuerySensitivity {
             CommonOps_DDRM.addEquals(w, -eta, step);
         }
         return w.getData();
-    }
-
-    @Override
-    public double[] predict(PromptSet prompts) {
-        double[] out = new double[prompts.size()];
-        for (int b = 0; b < prompts.size(); b++) {
-            double[] w = finalIterate(prompts, b);
-            double s = 0;
-            for (int k = 0; k < w.length; k++) {
-                s += w[k] * prompts.xq(b, k);
-            }
-            out[b] = s;
-        }
-        return out;
-    }
-
-    @Override
-    public double[][] queryJacobians(PromptSet prompts) {
-        double[][] out = new double[prompts.size()][];
-        for (int b = 0; b < prompts.size(); b++) {
-            out[b] = finalIterate(prompts, b);
-        }
-        return out;
     }
 }

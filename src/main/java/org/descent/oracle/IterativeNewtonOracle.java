@@ -23,7 +23,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *
  * <p>{@link #fit} fits (k, α) to given targets (e.g. a model's predictions).
  */
-public final class IterativeNewtonOracle implements QuerySensitivity {
+public final class IterativeNewtonOracle implements org.descent.regressor.LinearInQuery {
     /** α is searched over {@code [α_max · 10^−ALPHA_DECADES, α_max]}, {@code α_max = 2/max_b λ_max(S_b)²}. */
     static final int ALPHA_DECADES = 6;
     /** Log-grid density of the α search before Brent refinement. */
@@ -106,28 +106,6 @@ public final class IterativeNewtonOracle implements QuerySensitivity {
         return w.getData();
     }
 
-    @Override
-    public double[] predict(PromptSet prompts) {
-        double[] out = new double[prompts.size()];
-        for (int b = 0; b < prompts.size(); b++) {
-            double[] w = weights(prompts, b);
-            double s = 0;
-            for (int k = 0; k < w.length; k++) {
-                s += w[k] * prompts.xq(b, k);
-            }
-            out[b] = s;
-        }
-        return out;
-    }
-
-    @Override
-    public double[][] queryJacobians(PromptSet prompts) {
-        double[][] out = new double[prompts.size()][];
-        for (int b = 0; b < prompts.size(); b++) {
-            out[b] = weights(prompts, b);
-        }
-        return out;
-    }
 
     /**
      * {@code 2 / max_b λ_max(S_b)²}: the largest α for which no prompt's Newton residual {@code I − M_k S} grows

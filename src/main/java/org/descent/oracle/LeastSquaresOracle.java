@@ -17,7 +17,7 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  *
  * <p>Dimension glossary: {@code X [N, d]}, {@code y [N]}, {@code w [d]}.
  */
-public final class LeastSquaresOracle implements QuerySensitivity {
+public final class LeastSquaresOracle implements org.descent.regressor.LinearInQuery {
     private final double lambda;
 
     private LeastSquaresOracle(double lambda) {
@@ -61,7 +61,8 @@ public final class LeastSquaresOracle implements QuerySensitivity {
     }
 
     /** The fitted weights of prompt b ({@code [d]}). */
-    public double[] fit(PromptSet prompts, int b) {
+    @Override
+    public double[] weights(PromptSet prompts, int b) {
         DMatrixRMaj x = new DMatrixRMaj(prompts.contextInputs(b));
         DMatrixRMaj y = new DMatrixRMaj(prompts.n(), 1, true, prompts.contextLabels(b));
         DMatrixRMaj w = new DMatrixRMaj(prompts.d(), 1);
@@ -84,28 +85,5 @@ public final class LeastSquaresOracle implements QuerySensitivity {
             }
         }
         return w.getData();
-    }
-
-    @Override
-    public double[] predict(PromptSet prompts) {
-        double[] out = new double[prompts.size()];
-        for (int b = 0; b < prompts.size(); b++) {
-            double[] w = fit(prompts, b);
-            double s = 0;
-            for (int k = 0; k < w.length; k++) {
-                s += w[k] * prompts.xq(b, k);
-            }
-            out[b] = s;
-        }
-        return out;
-    }
-
-    @Override
-    public double[][] queryJacobians(PromptSet prompts) {
-        double[][] out = new double[prompts.size()][];
-        for (int b = 0; b < prompts.size(); b++) {
-            out[b] = fit(prompts, b);
-        }
-        return out;
     }
 }

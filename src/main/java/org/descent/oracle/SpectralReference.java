@@ -24,7 +24,7 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  *       nothing, as p_k(0) = 0.
  * </ul>
  */
-public final class SpectralReference implements QuerySensitivity {
+public final class SpectralReference implements org.descent.regressor.LinearInQuery {
     private final String name;
     private final Filter phi;
 
@@ -114,28 +114,5 @@ public final class SpectralReference implements QuerySensitivity {
             }
         }
         return w;
-    }
-
-    @Override
-    public double[] predict(PromptSet prompts) {
-        double[] out = new double[prompts.size()];
-        for (int b = 0; b < prompts.size(); b++) {
-            double[] w = weights(prompts, b);
-            double sum = 0;
-            for (int a = 0; a < w.length; a++) {
-                sum += w[a] * prompts.xq(b, a);
-            }
-            out[b] = sum;
-        }
-        return out;
-    }
-
-    @Override
-    public double[][] queryJacobians(PromptSet prompts) {
-        double[][] out = new double[prompts.size()][];
-        for (int b = 0; b < prompts.size(); b++) {
-            out[b] = weights(prompts, b);
-        }
-        return out;
     }
 }

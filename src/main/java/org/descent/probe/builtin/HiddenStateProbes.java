@@ -162,7 +162,7 @@ public final class HiddenStateProbes implements Probe {
         double[][][] out = new double[3][p][];
         LeastSquaresOracle ols = LeastSquaresOracle.ols();
         for (int b = 0; b < p; b++) {
-            out[0][b] = ols.fit(ps, b);
+            out[0][b] = ols.weights(ps, b);
             double[] h = PgdFeatureRegression.contextMean(ps, b);
             out[1][b] = h;
             out[2][b] = ProbeStatistics.scaled(h, eta);
