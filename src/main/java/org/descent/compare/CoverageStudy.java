@@ -33,7 +33,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *       gap that varies between training runs.</li>
  * </ul>
  * A stress row, log-normal with log-sd {@value #STRESS_SIGMA} (CV 1.3, skewness 6.2: a metric that occasionally
- * explodes for one seed), is reported but not gated: there the t interval under-covers (about 83–89%), as any interval
+ * explodes for one seed), is reported but not gated: there the t interval under-covers (about 82–90%), as any interval
  * from ≤ 10 values must; per-seed values in every report let a reader see such a seed.
  *
  * <p><b>Prompt level</b> (the percentile bootstrap over test prompts, used for per-prompt statistics of one trained

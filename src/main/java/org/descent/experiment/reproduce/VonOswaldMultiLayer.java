@@ -32,6 +32,12 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * von Oswald et al. 2023, multi-layer: K-layer LSAs (K = 1, 2, 3) against K-step GD with fitted step sizes, GD++
  * (each layer also applies x ← (I − γ_k C) x) and K-step PGD, each fitted on Monte-Carlo prompts; per-layer weight
  * analysis; hand-built constructions checked against their oracles.
+ *
+ * <p>"Aligns with GD++" is tested behaviourally and against a control ({@link #gdPlusPlusEvidence}): "closer to GD++
+ * than to GD" alone proves little, since GD++ nests GD with more fitted parameters and so sits nearer to anything
+ * that beats GD (ridge regression passes it). GD++ is fitted to the model's predictions on the fitting prompts and
+ * judged on the disjoint test prompts (relative SPD ≤ {@value #MAX_GDPP_RELATIVE_SPD}, model cos ≥
+ * {@value #MIN_GDPP_COS}), and must be clearly closer to the model than the closest of OLS/ridge.
  */
 final class VonOswaldMultiLayer implements Preset {
     static final int[] DEPTHS = {1, 2, 3};
