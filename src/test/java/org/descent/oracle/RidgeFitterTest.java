@@ -82,7 +82,7 @@ class RidgeFitterTest {
             }
             DMatrixRMaj w = new DMatrixRMaj(d, 1);
             assertTrue(CommonOps_DDRM.solve(a, IterativeNewtonOracle.moment(WIDE, b), w));
-            double[] solver = LeastSquaresOracle.ridge(lambda).fit(WIDE, b);
+            double[] solver = LeastSquaresOracle.ridge(lambda).weights(WIDE, b);
             assertTrue(TestPrompts.maxAbsDiff(solver, w.getData()) <= REFERENCE_TOLERANCE * TestPrompts.maxAbs(solver),
                     "prompt " + b);
         }
