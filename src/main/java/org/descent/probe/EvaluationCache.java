@@ -23,8 +23,25 @@ public final class EvaluationCache {
         this.test = test;
     }
 
-    /** Predictions of {@code r} on the test prompts {@code [B]}. */
+    /**
+     * Predictions of {@code r} on the test prompts {@code [B]}. For a {@link org.descent.regressor.LinearInQuery}
+     * the per-prompt weights are computed once and give both the Jacobians and the predictions {@code wᵀx_q}.
+     */
     public double[] predictions(InContextRegressor r) {
+        if (r instanceof org.descent.regressor.LinearInQuery linear) {
+            return predictions.computeIfAbsent(r, k -> {
+                double[][] w = jacobians(linear);
+                double[] out = new double[w.length];
+                for (int b = 0; b < w.length; b++) {
+                    double s = 0;
+                    for (int i = 0; i < w[b].length; i++) {
+                        s += w[b][i] * test.xq(b, i);
+                    }
+                    out[b] = s;
+                }
+                return out;
+            });
+        }
         return predictions.computeIfAbsent(r, k -> checked(r.name(), r.predict(test)));
     }
 

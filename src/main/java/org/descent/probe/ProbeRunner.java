@@ -42,7 +42,7 @@ public final class ProbeRunner {
     /** Probes not run on the random-init control: they only add necessary criteria and cost time. */
     static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes");
     /** The only probes run on the two baseline controls (shown for scale; they gate nothing). */
-    static final java.util.Set<String> ON_BASELINES = java.util.Set.of("gd-alignment", "pgd-fit", "baseline-distance",
+    static final java.util.Set<String> ON_BASELINES = java.util.Set.of("gd-alignment", "pgd-fit",
             "order-sensitivity");
 
     /**

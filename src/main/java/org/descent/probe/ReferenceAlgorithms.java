@@ -12,7 +12,6 @@ import org.descent.oracle.LeastSquaresOracle;
 import org.descent.oracle.NearestNeighborsOracle;
 import org.descent.oracle.OptimalStepSize;
 import org.descent.oracle.PreconditionerTheory;
-import org.descent.oracle.RidgeGrid;
 import org.descent.oracle.StepSizeFitter;
 import org.descent.regressor.QuerySensitivity;
 import org.descent.task.PromptSet;
@@ -35,7 +34,8 @@ import org.ejml.data.DMatrixRMaj;
  *       isotropic uniform inputs); otherwise the Monte-Carlo least-squares Γ on the search prompts;</li>
  *   <li>K-step GD / GD++: step sizes minimising the task MSE on the search prompts ({@link StepSizeFitter});</li>
  *   <li>ridge λ: the suite's {@code ridgeLambda} when set; else σ² for linear regression with noise σ > 0 and
- *       w ~ N(0, I) (Bayes-optimal); else the best λ of a log grid 10⁻³..10² on the search prompts.</li>
+ *       w ~ N(0, I) (Bayes-optimal); else the λ fitted to the labels of 5,000 search prompts
+ *       ({@link org.descent.oracle.RidgeFitter}).</li>
  * </ul>
  */
 public final class ReferenceAlgorithms {
@@ -171,8 +171,9 @@ public final class ReferenceAlgorithms {
                     && TaskConfig.PRIOR_ISOTROPIC.equals(task.weightPrior())) {
                 ridgeLambda = task.noise() * task.noise();
             } else {
-                ridgeLambda = RidgeGrid.search(searchPrompts().head(Math.min(searchCount, 20_000)),
-                        RidgeGrid.logGrid(1e-3, 1e2, 11)).bestLambda();
+                // the task-optimal λ: fitted to the labels (log grid, then Brent on per-prompt spectra)
+                org.descent.task.PromptSet search = searchPrompts().head(Math.min(searchCount, 5_000));
+                ridgeLambda = org.descent.oracle.RidgeFitter.fit(search, search.targets()).lambda();
             }
         }
         return ridgeLambda;

@@ -31,6 +31,9 @@ import org.descent.task.TaskConfig;
  * best-explaining algorithm and how much worse each hypothesis is (Fu et al. 2023 find Iterative Newton beating GD on
  * trained transformers; a GD claim should survive that comparison).
  *
+ * <p>Step sizes are fitted on the first {@code stepFitPrompts} of the fit split (shared with {@code multistep-fit}
+ * when the counts agree), Newton and ridge on the first {@code fitPrompts}.
+ *
  * <p>Dimension glossary: {@code F} fit prompts (the first {@code fitPrompts} of the fit split), {@code J} judge
  * prompts, {@code d} input dimension, {@code K} steps, {@code k} Newton iterations.
  *
@@ -63,6 +66,7 @@ public final class HypothesisRankingProbe implements Probe {
     public Map<String, Object> defaultParameters() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fitPrompts", 2000);
+        m.put("stepFitPrompts", 1000);
         m.put("maxSteps", 3);
         m.put("maxNewtonIterations", 5);
         m.put("maxRelativeSpd", 0.01);
@@ -76,6 +80,7 @@ public final class HypothesisRankingProbe implements Probe {
     @Override
     public ProbeResult run(ProbeContext ctx) {
         int fitCount = ctx.params().getInt("fitPrompts", 10);
+        int stepFitCount = ctx.params().getInt("stepFitPrompts", 10);
         int maxSteps = ctx.params().getInt("maxSteps", 1);
         int maxNewton = ctx.params().getInt("maxNewtonIterations", 0);
         double maxRel = ctx.params().getDouble("maxRelativeSpd");
@@ -106,7 +111,7 @@ public final class HypothesisRankingProbe implements Probe {
         for (int k = 2; k <= maxSteps; k++) {
             int steps = k;
             try {
-                StepSizeFitter.Fit f = fits.kStepGd(steps, fitCount, null);
+                StepSizeFitter.Fit f = fits.kStepGd(steps, stepFitCount, null);
                 cands.add(new Candidate("GD×" + k + " (fitted)", Hypotheses.K_STEP_GD, k, f.toOracle().predict(judge),
                         "η = " + fmt(f.etas())));
             } catch (RuntimeException e) {
@@ -114,7 +119,7 @@ public final class HypothesisRankingProbe implements Probe {
             }
         }
         try {
-            StepSizeFitter.Fit f = fits.gdPlusPlus(2, fitCount);
+            StepSizeFitter.Fit f = fits.gdPlusPlus(2, stepFitCount);
             cands.add(new Candidate("GD++×2 (fitted)", Hypotheses.GD_PLUS_PLUS, 3, f.toOracle().predict(judge),
                     "η = " + fmt(f.etas()) + ", γ = " + fmt(f.gammas())));
         } catch (RuntimeException e) {

@@ -101,8 +101,8 @@ public final class MultiStepFitProbe implements Probe {
             StepSizeFitter.Fit prev = previous;
             int steps = k;
             Optional<StepSizeFitter.Fit> fit = robustFit("GD × " + k, failures,
-                    () -> StepSizeFitter.gd(relabelled, steps),
-                    prev == null ? null : () -> StepSizeFitter.gd(relabelled, extended(prev.etas())));
+                    () -> fits.kStepGd(steps, f, prev == null ? null
+                            : () -> StepSizeFitter.gd(relabelled, extended(prev.etas()))), null);
             if (fit.isPresent()) {
                 double opt = Double.NaN;
                 if (taskOptimal) {
@@ -119,7 +119,7 @@ public final class MultiStepFitProbe implements Probe {
         List<Candidate> gdpp = new ArrayList<>();
         for (int k = 2; k <= maxGdpp; k++) {
             int layers = k;
-            robustFit("GD++ × " + k, failures, () -> StepSizeFitter.gdPlusPlus(relabelled, layers), null)
+            robustFit("GD++ × " + k, failures, () -> fits.gdPlusPlus(layers, f), null)
                     .ifPresent(fit -> gdpp.add(evaluate(ctx, "GD++", layers, fit, sets, jacModel, y, Double.NaN)));
         }
 
