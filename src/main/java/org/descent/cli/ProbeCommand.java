@@ -120,7 +120,7 @@ final class ProbeCommand implements Callable<Integer> {
 
     static void print(PrintWriter out, ProbeRun run) {
         out.println();
-        String format = "%-20s %-18s %-13s %-42s %-8s %11s  %-26s %s%n";
+        String format = "%-20s %-19s %-13s %-46s %-10s %-8s %11s  %-26s %s%n";
         out.printf(Locale.ROOT, format, ProbeReport.ROW_HEADER.toArray());
         for (List<String> row : ProbeReport.rows(run)) {
             out.printf(Locale.ROOT, format, row.toArray());

@@ -279,7 +279,7 @@ public final class ProbeReport {
 
     /** Header of {@link #rows}. */
     public static final List<String> ROW_HEADER =
-            List.of("probe", "hypothesis", "verdict", "criterion", "check", "effect", "95% CI", "tolerance");
+            List.of("probe", "hypothesis", "verdict", "criterion", "role", "check", "effect", "95% CI", "tolerance");
 
     /**
      * One row per criterion: probe, hypothesis, the verdict on it, criterion, the criterion's own check (pass, fail,
@@ -289,18 +289,19 @@ public final class ProbeReport {
         List<List<String>> rows = new ArrayList<>();
         for (ProbeResult p : run.results()) {
             if (p.status() != ProbeResult.Status.RAN) {
-                rows.add(List.of(p.probe(), "—", p.status().label(), p.note(), "", "", "", ""));
+                rows.add(List.of(p.probe(), "—", p.status().label(), p.note(), "", "", "", "", ""));
                 continue;
             }
             if (p.verdicts().isEmpty()) {
-                rows.add(List.of(p.probe(), "—", "no verdict", p.note(), "", "", "", ""));
+                rows.add(List.of(p.probe(), "—", "no verdict", p.note(), "", "", "", "", ""));
             }
             for (Verdict v : p.verdicts()) {
                 if (v.evidence().isEmpty()) {
-                    rows.add(List.of(p.probe(), v.hypothesis(), v.outcome().label(), v.note(), "", "", "", ""));
+                    rows.add(List.of(p.probe(), v.hypothesis(), v.outcome().label(), v.note(), "", "", "", "", ""));
                 }
                 for (Evidence e : v.evidence()) {
-                    rows.add(List.of(p.probe(), v.hypothesis(), v.outcome().label(), e.criterion(), check(e),
+                    rows.add(List.of(p.probe(), v.hypothesis(), v.outcome().label(), e.criterion(), e.role().label(),
+                            check(e),
                             Report.num(e.effectSize()), e.intervalText(), e.requirement()));
                 }
             }

@@ -185,7 +185,7 @@ public final class PgdFitProbe implements Probe {
 
         out.paragraph(String.format(Locale.ROOT, "Least squares of ŷ on the %d features x_q ⊗ h over %d fit prompts, "
                 + "judged on %d held-out prompts: relative SPD %s, R² %s (in-sample R² %s); "
-                + "‖Γ_fit − Γ*‖_F/‖Γ*‖_F = %s (Γ* by %s); Dist₊(Γ_fit, I) = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F = %s; "
+                + "‖Γ_fit − Γ\\*‖_F/‖Γ\\*‖_F = %s (Γ\\* by %s); Dist₊(Γ_fit, I) = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F = %s; "
                 + "descent margin λ_min(sym Γ)/max|λ| = %s; Dist(Σ^{1/2} Γ_fit Σ^{1/2}, I) = %s; tr(Γ_fit)/d = %s.",
                 d * d, fitSet.size(), judge.size(), ProbeStatistics.interval(rel), ProbeStatistics.interval(r2),
                 ProbeStatistics.num(fit.rSquared()), ProbeStatistics.interval(relCi), star.method(),
