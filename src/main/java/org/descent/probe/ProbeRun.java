@@ -147,12 +147,15 @@ public record ProbeRun(ProbeSuite suite, List<ProbeResult> results, Map<String, 
                 v.evidence().forEach(e -> list.add(new Attributed(r.probe(), v.hypothesis(), e)));
             }
         }
+        // every hypothesis measured, and every canonical one that inherits evidence through the nesting
         List<String> order = new java.util.ArrayList<>();
-        Hypotheses.ALL.stream().filter(own::containsKey).forEach(order::add);
+        Hypotheses.ALL.stream().filter(h -> own.containsKey(h)
+                || Hypotheses.descendants(h).stream().anyMatch(own::containsKey)
+                || Hypotheses.ancestors(h).stream().anyMatch(own::containsKey)).forEach(order::add);
         own.keySet().stream().filter(h -> !order.contains(h)).forEach(order::add);
         Map<String, Conclusion> out = new LinkedHashMap<>();
         for (String h : order) {
-            List<Attributed> all = new java.util.ArrayList<>(own.get(h));
+            List<Attributed> all = new java.util.ArrayList<>(own.getOrDefault(h, List.of()));
             for (String child : new java.util.TreeSet<>(Hypotheses.descendants(h))) {
                 own.getOrDefault(child, List.of()).stream().filter(a -> a.evidence().confirms()).forEach(all::add);
             }

@@ -39,8 +39,14 @@ public final class ProbeRunner {
         void probeFinished(ProbeResult result, double seconds);
     }
 
-    /** Probes not run on the random-init control: they only add necessary criteria and cost time. */
-    static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes");
+    /**
+     * Probes not run on the random-init control: they only add necessary criteria (baseline-distance's OLS verdict is
+     * implied by the ridge verdict of hypothesis-ranking through the nesting) and cost time.
+     */
+    static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes",
+            "baseline-distance");
+    /** The controls are probed on the first this-many test prompts of the model's (or all, when fewer). */
+    public static final int CONTROL_PROMPTS = 4000;
     /** The only probes run on the two baseline controls (shown for scale; they gate nothing). */
     static final java.util.Set<String> ON_BASELINES = java.util.Set.of("gd-alignment", "pgd-fit",
             "order-sensitivity");
@@ -73,6 +79,9 @@ public final class ProbeRunner {
         long tc = System.nanoTime();
         List<ProbeRun.ControlRun> controls = new ArrayList<>();
         if (finite) {
+            PromptSource controlPrompts = prompts.withTestHead(Math.min(CONTROL_PROMPTS, prompts.testCount()));
+            EvaluationCache controlCache = controlPrompts == prompts ? cache
+                    : new EvaluationCache(controlPrompts.test());
             List<ProbeSuite.Planned> controlPlan = plan.stream()
                     .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
             List<ProbeSuite.Planned> baselinePlan = plan.stream()
@@ -80,7 +89,7 @@ public final class ProbeRunner {
             long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
             for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
                 List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
-                        : baselinePlan, manager, prompts, references, cache, null, null, null);
+                        : baselinePlan, manager, controlPrompts, references, controlCache, null, null, null);
                 controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
             }
         }

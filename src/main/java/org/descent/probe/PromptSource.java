@@ -24,7 +24,8 @@ public final class PromptSource {
     private final NDManager manager;
     private final long seed;
     private final int testCount;
-    private final Map<String, PromptSet> cache = new HashMap<>();
+    private final Map<String, PromptSet> cache;
+    private final PromptSource parent;
 
     /**
      * @param task the task to sample
@@ -41,6 +42,29 @@ public final class PromptSource {
         this.manager = manager;
         this.seed = seed;
         this.testCount = testCount;
+        this.cache = new HashMap<>();
+        this.parent = null;
+    }
+
+    private PromptSource(PromptSource parent, int testCount) {
+        this.task = parent.task;
+        this.sampler = parent.sampler;
+        this.manager = parent.manager;
+        this.seed = parent.seed;
+        this.testCount = testCount;
+        this.cache = parent.cache;
+        this.parent = parent;
+    }
+
+    /**
+     * The same source whose test prompts are the first {@code count} of this one's (every other stream shared): the
+     * controls are probed on such a view, so they see exactly the model's first prompts.
+     */
+    public PromptSource withTestHead(int count) {
+        if (count < 2 || count > testCount) {
+            throw new IllegalArgumentException("probe: a test head needs 2.." + testCount + " prompts, got " + count);
+        }
+        return count == testCount ? this : new PromptSource(this, count);
     }
 
     public TaskConfig task() {
@@ -53,6 +77,9 @@ public final class PromptSource {
 
     /** The run's test prompts (B = the suite's {@code testPrompts}), drawn from the {@link Seeds#TEST} stream. */
     public PromptSet test() {
+        if (parent != null) {
+            return cache.computeIfAbsent("\u0000test\u0000" + testCount, k -> parent.test().head(testCount));
+        }
         return cache.computeIfAbsent("\u0000test", k -> sampler.samplePromptSet(manager, testCount,
                 Seeds.derive(seed, Seeds.TEST, 0)));
     }

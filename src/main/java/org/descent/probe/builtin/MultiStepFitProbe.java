@@ -29,7 +29,8 @@ import org.descent.task.PromptSet;
  *
  * <p>Three disjoint sets of prompts. Step sizes (and GD++ corrections γ_k) are fitted by {@link StepSizeFitter} to
  * the model's predictions on the first {@code fitPrompts} prompts of the fit split (relabelled with ŷ_M, so the fitted
- * algorithm is the behavioural best match); the number of steps K is chosen on the rest of the fit split; the chosen
+ * algorithm is the behavioural best match); the number of steps K is chosen on the next {@code fitPrompts} prompts of
+ * the fit split; the chosen
  * fit is judged on the judge split ({@link org.descent.probe.BehaviouralFits}): relative SPD
  * {@code E[(ŷ_M − ŷ_fit)²] / E[ŷ_M²]} and model cos. For comparison, the task-optimal K-step GD (fitted to the labels)
  * gives the MSE that K plain GD steps can reach.
@@ -87,8 +88,9 @@ public final class MultiStepFitProbe implements Probe {
         int f = Math.max(1, Math.min(fitCount, fitSplit.size() / 2));
         // The fitting prompts relabelled with the model's predictions: fitting "the task" is then fitting the model.
         PromptSet relabelled = fits.relabelledFit(f);
-        PromptSet selection = fitSplit.slice(f, fitSplit.size());
-        double[] modelSelection = Arrays.copyOfRange(fits.modelOnFit(), f, fitSplit.size());
+        int selectionEnd = Math.min(fitSplit.size(), 2 * f); // as many prompts to choose K as to fit the steps
+        PromptSet selection = fitSplit.slice(f, selectionEnd);
+        double[] modelSelection = Arrays.copyOfRange(fits.modelOnFit(), f, selectionEnd);
         PromptSet heldOut = fits.judgeSet();
         double[] modelHeld = fits.modelOnJudge();
         double[] y = heldOut.targets();
