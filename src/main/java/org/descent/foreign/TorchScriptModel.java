@@ -363,11 +363,13 @@ public final class TorchScriptModel implements QuerySensitivity, AutoCloseable {
                 NDArray tokens = chunkTokens(chunk, flat, prompts, start, size); // [b, T, D]
                 tokens.setRequiresGradient(true);
                 float[] grad;
-                try (GradientCollector collector = chunk.getEngine().newGradientCollector()) {
-                    // training=true only switches autograd on; the module stays in eval mode (see build()).
-                    NDArray preds = checkPredsArray(run(tokens, true, null).get(0), size); // [b]
-                    collector.backward(preds.sum());
-                    grad = tokens.getGradient().get(new NDIndex(":, -1, 0:" + d)).toFloatArray(); // [b, d]
+                synchronized (org.descent.regressor.Autograd.LOCK) {
+                    try (GradientCollector collector = chunk.getEngine().newGradientCollector()) {
+                        // training=true only switches autograd on; the module stays in eval mode (see build()).
+                        NDArray preds = checkPredsArray(run(tokens, true, null).get(0), size); // [b]
+                        collector.backward(preds.sum());
+                        grad = tokens.getGradient().get(new NDIndex(":, -1, 0:" + d)).toFloatArray(); // [b, d]
+                    }
                 }
                 for (int p = 0; p < size; p++) {
                     double[] row = new double[d];

@@ -106,9 +106,11 @@ public final class LsaRegressor implements QuerySensitivity {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray tokens = prompts.slice(start, end).tokensArray(scope, DataType.FLOAT64);
                 tokens.setRequiresGradient(true);
-                try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
-                    NDList res = LinearSelfAttention.forward(tokens, arrays(scope), weights.depth(), false);
-                    gc.backward(res.head().sum());
+                synchronized (org.descent.regressor.Autograd.LOCK) {
+                    try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
+                        NDList res = LinearSelfAttention.forward(tokens, arrays(scope), weights.depth(), false);
+                        gc.backward(res.head().sum());
+                    }
                 }
                 NDArray grad = tokens.getGradient();
                 grad.attach(scope);

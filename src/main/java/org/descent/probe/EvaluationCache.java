@@ -1,6 +1,5 @@
 package org.descent.probe;
 
-import java.util.IdentityHashMap;
 import java.util.Map;
 import org.descent.regressor.InContextRegressor;
 import org.descent.regressor.QuerySensitivity;
@@ -15,12 +14,36 @@ import org.descent.task.PromptSet;
  */
 public final class EvaluationCache {
     private final PromptSet test;
-    private final Map<Object, double[]> predictions = new IdentityHashMap<>();
-    private final Map<Object, double[][]> jacobians = new IdentityHashMap<>();
+    // Regressors keep identity equality; concurrent maps because a model and its controls are probed on two threads.
+    private final Map<Object, double[]> predictions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Object, double[][]> jacobians = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final EvaluationCache parent;
 
     /** A cache over the run's test prompts. */
     public EvaluationCache(PromptSet test) {
         this.test = test;
+        this.parent = null;
+    }
+
+    private EvaluationCache(EvaluationCache parent, int count) {
+        this.test = parent.test.head(count);
+        this.parent = parent;
+    }
+
+    /**
+     * A cache over the first {@code count} test prompts that reuses, by slicing, whatever this cache already holds
+     * (the references evaluated for the model are not evaluated again for its controls).
+     */
+    public EvaluationCache head(int count) {
+        if (count == test.size()) {
+            return this;
+        }
+        if (count < 1 || count > test.size()) {
+            throw new IllegalArgumentException("evaluation cache: a head of 1.." + test.size() + " prompts, got "
+                    + count);
+        }
+        return new EvaluationCache(this, count);
     }
 
     /**
@@ -28,6 +51,10 @@ public final class EvaluationCache {
      * the per-prompt weights are computed once and give both the Jacobians and the predictions {@code wᵀx_q}.
      */
     public double[] predictions(InContextRegressor r) {
+        if (parent != null && parent.predictions.containsKey(r)) {
+            return predictions.computeIfAbsent(r, k -> java.util.Arrays.copyOf(parent.predictions.get(r),
+                    test.size()));
+        }
         if (r instanceof org.descent.regressor.LinearInQuery linear) {
             return predictions.computeIfAbsent(r, k -> {
                 double[][] w = jacobians(linear);
@@ -47,6 +74,9 @@ public final class EvaluationCache {
 
     /** Jacobians of {@code r} on the test prompts {@code [B][d]}. */
     public double[][] jacobians(QuerySensitivity r) {
+        if (parent != null && parent.jacobians.containsKey(r)) {
+            return jacobians.computeIfAbsent(r, k -> java.util.Arrays.copyOf(parent.jacobians.get(r), test.size()));
+        }
         return jacobians.computeIfAbsent(r, k -> {
             double[][] j = r.queryJacobians(test);
             if (j.length != test.size()) {

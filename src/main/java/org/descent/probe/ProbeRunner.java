@@ -73,27 +73,48 @@ public final class ProbeRunner {
             check = null; // the probes will each record the failure
         }
         boolean finite = check == null || check.allFinite();
-        List<ProbeResult> results = runAll(model, suite, plan, manager, prompts, references, cache,
-                finite ? null : check, listener, seconds);
-
-        long tc = System.nanoTime();
-        List<ProbeRun.ControlRun> controls = new ArrayList<>();
+        // The controls run on a second thread while the model's probes run on this one (same prompts, shared
+        // references and cached predictions; every shared structure is synchronized, so results do not depend on
+        // the interleaving).
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "descent-controls");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.Future<List<ProbeRun.ControlRun>> pending = null;
+        double[] controlSeconds = {0};
         if (finite) {
-            PromptSource controlPrompts = prompts.withTestHead(Math.min(CONTROL_PROMPTS, prompts.testCount()));
-            EvaluationCache controlCache = controlPrompts == prompts ? cache
-                    : new EvaluationCache(controlPrompts.test());
-            List<ProbeSuite.Planned> controlPlan = plan.stream()
-                    .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
-            List<ProbeSuite.Planned> baselinePlan = plan.stream()
-                    .filter(p -> ON_BASELINES.contains(p.probe().name())).toList();
-            long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
-            for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
-                List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
-                        : baselinePlan, manager, controlPrompts, references, controlCache, null, null, null);
-                controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
-            }
+            pending = pool.submit(() -> {
+                long tc = System.nanoTime();
+                List<ProbeRun.ControlRun> out = runControls(model, suite, plan, manager, prompts, references, cache);
+                controlSeconds[0] = (System.nanoTime() - tc) / 1e9;
+                return out;
+            });
         }
-        seconds.put("controls", (System.nanoTime() - tc) / 1e9);
+        List<ProbeResult> results;
+        List<ProbeRun.ControlRun> controls = new ArrayList<>();
+        try {
+            results = runAll(model, suite, plan, manager, prompts, references, cache, finite ? null : check, listener,
+                    seconds);
+            if (pending != null) {
+                controls = pending.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("probe run interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("controls: " + cause, cause);
+        } finally {
+            pool.shutdownNow();
+        }
+        seconds.put("controls", controlSeconds[0]);
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         Map<String, Object> refs = new LinkedHashMap<>();
         if (finite) {
@@ -113,6 +134,26 @@ public final class ProbeRunner {
                 .orElse(null);
         return new ProbeRun(suite, results, seconds, refs, ProbeRun.gate(ProbeRun.conclude(results), random), best,
                 controls);
+    }
+
+    /** The controls of {@code model} ({@link Controls}), each probed on the first {@link #CONTROL_PROMPTS} prompts. */
+    private static List<ProbeRun.ControlRun> runControls(ModelUnderTest model, ProbeSuite suite,
+            List<ProbeSuite.Planned> plan, NDManager manager, PromptSource prompts, ReferenceAlgorithms references,
+            EvaluationCache cache) {
+        PromptSource controlPrompts = prompts.withTestHead(Math.min(CONTROL_PROMPTS, prompts.testCount()));
+        EvaluationCache controlCache = cache.head(controlPrompts.testCount());
+        List<ProbeSuite.Planned> controlPlan = plan.stream()
+                .filter(p -> !NOT_ON_CONTROLS.contains(p.probe().name())).toList();
+        List<ProbeSuite.Planned> baselinePlan = plan.stream()
+                .filter(p -> ON_BASELINES.contains(p.probe().name())).toList();
+        long controlSeed = Seeds.derive(suite.seed(), PromptSource.streamId("control:" + Controls.RANDOM_INIT), 0);
+        List<ProbeRun.ControlRun> controls = new ArrayList<>();
+        for (Controls.Control c : Controls.of(model, controlSeed, manager)) {
+            List<ProbeResult> r = runAll(c.model(), suite, c.name().equals(Controls.RANDOM_INIT) ? controlPlan
+                    : baselinePlan, manager, controlPrompts, references, controlCache, null, null, null);
+            controls.add(new ProbeRun.ControlRun(c.name(), c.description(), r, ProbeRun.conclude(r)));
+        }
+        return controls;
     }
 
     /**

@@ -15,8 +15,9 @@ import org.descent.task.TaskSamplers;
  * named streams (e.g. a training set for read-out probes, Monte-Carlo prompts for line searches). The same run seed
  * and stream name always give the same prompts on the same device; different names give independent prompts.
  *
- * <p>Draws are cached per (stream, count) for the lifetime of one probe run. Not thread-safe (the engine's random
- * generator is re-seeded on every draw); probes run one after the other.
+ * <p>Draws are cached per (stream, count) for the lifetime of one probe run. Every draw re-seeds the engine's random
+ * generator and samples under one lock (shared with {@link #withTestHead} views), so a model and its controls can be
+ * probed on two threads and still see exactly the same prompts.
  */
 public final class PromptSource {
     private final TaskConfig task;
@@ -77,6 +78,12 @@ public final class PromptSource {
 
     /** The run's test prompts (B = the suite's {@code testPrompts}), drawn from the {@link Seeds#TEST} stream. */
     public PromptSet test() {
+        synchronized (cache) {
+            return testLocked();
+        }
+    }
+
+    private PromptSet testLocked() {
         if (parent != null) {
             return cache.computeIfAbsent("\u0000test\u0000" + testCount, k -> parent.test().head(testCount));
         }
@@ -97,8 +104,10 @@ public final class PromptSource {
         if (stream == null || stream.isBlank()) {
             throw new IllegalArgumentException("prompt stream names must be non-empty");
         }
-        return cache.computeIfAbsent(stream + "\u0000" + count, k -> sampler.samplePromptSet(manager, count,
-                Seeds.derive(seed, streamId(stream), 0)));
+        synchronized (cache) {
+            return cache.computeIfAbsent(stream + "\u0000" + count, k -> sampler.samplePromptSet(manager, count,
+                    Seeds.derive(seed, streamId(stream), 0)));
+        }
     }
 
     /** A stable 64-bit id of a stream name (FNV-1a over UTF-8), never equal to descent's fixed stream ids. */

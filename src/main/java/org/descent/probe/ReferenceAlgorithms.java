@@ -22,7 +22,8 @@ import org.ejml.data.DMatrixRMaj;
  * The reference algorithms a probe compares a model with, built for the model's task and computed lazily (once per
  * probe run): GD(η*), PGD(Γ*), K-step GD and GD++ with step sizes fitted to the task, OLS, ridge, averaging, k-NN.
  * Every reference is an EJML double-precision oracle implementing {@link QuerySensitivity}; each accessor returns the
- * same instance every time, so predictions cached per instance are computed once.
+ * same instance every time, so predictions cached per instance are computed once. Accessors are synchronized: a model
+ * and its controls are probed on two threads.
  *
  * <p>Dimension glossary: {@code d} input dimension, {@code N} context examples, {@code Γ [d, d]}, {@code K} steps.
  *
@@ -103,17 +104,17 @@ public final class ReferenceAlgorithms {
      * Whether the closed-form η* applies: the single decision {@link OptimalStepSize#closedFormApplies} (linear labels,
      * isotropic inputs, w ~ N(0, ωI) — the isotropic prior or the inverse-covariance prior with Σ = sI).
      */
-    public boolean closedFormsApply() {
+    public synchronized boolean closedFormsApply() {
         return OptimalStepSize.closedFormApplies(task);
     }
 
     /** Monte-Carlo prompts of the task for line searches and fits (the {@code "search"} stream). */
-    public PromptSet searchPrompts() {
+    public synchronized PromptSet searchPrompts() {
         return prompts.draw("search", searchCount);
     }
 
     /** The optimal one-step step size η*. */
-    public StepSize etaStar() {
+    public synchronized StepSize etaStar() {
         if (etaStar == null) {
             OptimalStepSize.Choice c = OptimalStepSize.choose(task, this::searchPrompts);
             etaStar = new StepSize(c.eta(), OptimalStepSize.CLOSED_FORM.equals(c.method()) ? CLOSED_FORM : MONTE_CARLO,
@@ -123,13 +124,13 @@ public final class ReferenceAlgorithms {
     }
 
     /** One GD step with η*, named "GD(η*)". */
-    public GradientDescentOracle gdStar() {
+    public synchronized GradientDescentOracle gdStar() {
         return (GradientDescentOracle) instances.computeIfAbsent("gd*",
                 k -> GradientDescentOracle.oneStep(etaStar().eta()).named("GD(η*)"));
     }
 
     /** The optimal one-step preconditioner Γ*. */
-    public Preconditioner gammaStar() {
+    public synchronized Preconditioner gammaStar() {
         if (gammaStar == null) {
             DMatrixRMaj g = null;
             if (task.isLinearRegression()) {
@@ -152,18 +153,18 @@ public final class ReferenceAlgorithms {
     }
 
     /** One preconditioned step with Γ*, named "PGD(Γ*)". */
-    public GradientDescentOracle pgdStar() {
+    public synchronized GradientDescentOracle pgdStar() {
         return (GradientDescentOracle) instances.computeIfAbsent("pgd*",
                 k -> GradientDescentOracle.preconditioned(gammaStar().gamma()).named("PGD(Γ*)"));
     }
 
     /** Minimum-norm per-prompt OLS. */
-    public LeastSquaresOracle ols() {
+    public synchronized LeastSquaresOracle ols() {
         return (LeastSquaresOracle) instances.computeIfAbsent("ols", k -> LeastSquaresOracle.ols());
     }
 
     /** The ridge penalty λ used by {@link #ridge()}. */
-    public double ridgeLambda() {
+    public synchronized double ridgeLambda() {
         if (ridgeLambda == null) {
             if (ridgeLambdaOverride != null) {
                 ridgeLambda = ridgeLambdaOverride;
@@ -180,53 +181,53 @@ public final class ReferenceAlgorithms {
     }
 
     /** Per-prompt ridge regression with {@link #ridgeLambda()}. */
-    public LeastSquaresOracle ridge() {
+    public synchronized LeastSquaresOracle ridge() {
         double l = ridgeLambda();
         return l == 0 ? ols() : (LeastSquaresOracle) instances.computeIfAbsent("ridge", k -> LeastSquaresOracle.ridge(l));
     }
 
     /** Averaging ŷ = x_q·h (one GD step with η = 1). */
-    public QuerySensitivity averaging() {
+    public synchronized QuerySensitivity averaging() {
         return instances.computeIfAbsent("averaging", k -> new AveragingOracle());
     }
 
     /** k-nearest neighbours within the prompt (k = 3, Garg et al.). */
-    public QuerySensitivity nearestNeighbors() {
+    public synchronized QuerySensitivity nearestNeighbors() {
         return instances.computeIfAbsent("knn", k -> NearestNeighborsOracle.threeNearest());
     }
 
     /** K plain GD steps with step sizes fitted to the task on the search prompts (K ≥ 1). */
-    public StepSizeFitter.Fit kStepGdFit(int steps) {
+    public synchronized StepSizeFitter.Fit kStepGdFit(int steps) {
         return kStep.computeIfAbsent(steps, k -> StepSizeFitter.gd(searchPrompts().head(fitCount()), k));
     }
 
     /** The fitted K-step GD as an oracle, named "GD×K (task-optimal)". */
-    public QuerySensitivity kStepGd(int steps) {
+    public synchronized QuerySensitivity kStepGd(int steps) {
         StepSizeFitter.Fit f = kStepGdFit(steps);
         return instances.computeIfAbsent("gd-steps-" + steps,
                 k -> GradientDescentOracle.steps(f.etas()).named("GD×" + steps + " (task-optimal)"));
     }
 
     /** K GD++ layers with parameters fitted to the task on the search prompts. */
-    public StepSizeFitter.Fit gdPlusPlusFit(int layers) {
+    public synchronized StepSizeFitter.Fit gdPlusPlusFit(int layers) {
         return gdpp.computeIfAbsent(layers, k -> StepSizeFitter.gdPlusPlus(searchPrompts().head(fitCount()), k));
     }
 
     /** The fitted GD++ as an oracle. */
-    public QuerySensitivity gdPlusPlus(int layers) {
+    public synchronized QuerySensitivity gdPlusPlus(int layers) {
         StepSizeFitter.Fit f = gdPlusPlusFit(layers);
         return instances.computeIfAbsent("gdpp-" + layers,
                 k -> GdPlusPlusOracle.of(f.etas(), f.gammas()).named("GD++×" + layers + " (task-optimal)"));
     }
 
     private int fitCount() {
-        return Math.min(searchCount, 4000);
+        return Math.min(searchCount, 2000);
     }
 
     /**
      * The standard set compared by alignment probes: GD(η*), PGD(Γ*), OLS, ridge, averaging, 3-NN (in this order).
      */
-    public List<QuerySensitivity> standard() {
+    public synchronized List<QuerySensitivity> standard() {
         List<QuerySensitivity> out = new ArrayList<>();
         out.add(gdStar());
         out.add(pgdStar());
@@ -241,7 +242,7 @@ public final class ReferenceAlgorithms {
     }
 
     /** What the references were built from, for reports and manifests. */
-    public Map<String, Object> describe() {
+    public synchronized Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("eta_star", etaStar().eta());
         m.put("eta_star_method", etaStar().method());

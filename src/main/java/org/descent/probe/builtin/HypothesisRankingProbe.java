@@ -65,7 +65,7 @@ public final class HypothesisRankingProbe implements Probe {
     @Override
     public Map<String, Object> defaultParameters() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("fitPrompts", 2000);
+        m.put("fitPrompts", 1000);
         m.put("stepFitPrompts", 1000);
         m.put("maxSteps", 3);
         m.put("maxNewtonIterations", 5);

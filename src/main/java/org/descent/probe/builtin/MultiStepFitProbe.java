@@ -37,7 +37,8 @@ import org.descent.task.PromptSet;
  *
  * <p>The best K is the smallest K whose relative SPD on the selection prompts is within {@code maxRelativeSpd}
  * (else the K with the smallest). Verdict {@code k-step-gd} (resp. {@code gd-plus-plus}): the chosen fit's held-out
- * relative SPD at most {@code maxRelativeSpd} (sufficient), its model cos at least {@code minModelCos} (necessary),
+ * relative SPD at most {@code maxRelativeSpd} (sufficient), its model cos at least {@code minModelCos} (necessary;
+ * computed for the chosen fits only),
  * and descent steps: {@code min_k η_k / max_k |η_k| ≥ −0.01} with η_1 &gt; 0 (necessary; a fitted negative step is
  * an ascent step).
  */
@@ -125,6 +126,14 @@ public final class MultiStepFitProbe implements Probe {
                     .ifPresent(fit -> gdpp.add(evaluate(ctx, "GD++", layers, fit, sets, jacModel, y, Double.NaN)));
         }
 
+        if (!gd.isEmpty()) {
+            Candidate chosen = best(gd, maxRelSpd);
+            gd.set(gd.indexOf(chosen), withCos(ctx, chosen, sets, jacModel));
+        }
+        if (!gdpp.isEmpty()) {
+            Candidate chosen = best(gdpp, maxRelSpd);
+            gdpp.set(gdpp.indexOf(chosen), withCos(ctx, chosen, sets, jacModel));
+        }
         ProbeResult.Builder out = ProbeResult.builder(NAME);
         out.metric("mse.model", PredictionMetrics.mse(modelHeld, y));
         out.metric("fit_prompts", f);
@@ -146,7 +155,7 @@ public final class MultiStepFitProbe implements Probe {
             fitRows.add(m);
             rows.add(List.of(c.family() + " × " + c.steps(), ProbeStatistics.num(c.mse()),
                     ProbeStatistics.num(c.taskOptimalMse()), ProbeStatistics.interval(c.relSpd()),
-                    c.cos() == null ? "n/a" : ProbeStatistics.num(c.cos().estimate()), fmt(c.fit().etas()),
+                    c.cos() == null ? "—" : ProbeStatistics.num(c.cos().estimate()), fmt(c.fit().etas()),
                     c.family().equals("GD++") ? fmt(c.fit().gammas()) : "—"));
         }
         out.metric("fits", fitRows);
@@ -223,15 +232,22 @@ public final class MultiStepFitProbe implements Probe {
         double[] pred = oracle.predict(sets.judge());
         Bootstrap.Interval rel = ctx.bootstrap().ratio("multistep-" + family + "-" + k,
                 ProbeStatistics.squaredDifferences(sets.modelJudge(), pred), ProbeStatistics.squares(sets.modelJudge()));
-        Bootstrap.Interval cos = null;
-        if (jacModel.isPresent()) {
-            double[][] jm = ProbeStatistics.rows(jacModel.get(), sets.judgeOffset(),
-                    sets.judgeOffset() + sets.judge().size());
-            cos = ctx.bootstrap().mean("multistep-cos-" + family + "-" + k,
-                    ProbeStatistics.cosines(jm, oracle.queryJacobians(sets.judge())));
-        }
+        Bootstrap.Interval cos = null; // computed for the chosen fits only ({@link #withCos})
         return new Candidate(family, k, fit, Double.isNaN(selection) ? rel.estimate() : selection, rel, cos,
                 PredictionMetrics.mse(pred, y), taskOptimalMse);
+    }
+
+    /** The candidate with its model cos on the judge split (when the model exposes Jacobians). */
+    private static Candidate withCos(ProbeContext ctx, Candidate c, Sets sets, Optional<double[][]> jacModel) {
+        if (jacModel.isEmpty()) {
+            return c;
+        }
+        double[][] jm = ProbeStatistics.rows(jacModel.get(), sets.judgeOffset(),
+                sets.judgeOffset() + sets.judge().size());
+        Bootstrap.Interval cos = ctx.bootstrap().mean("multistep-cos-" + c.family() + "-" + c.steps(),
+                ProbeStatistics.cosines(jm, c.fit().toOracle().queryJacobians(sets.judge())));
+        return new Candidate(c.family(), c.steps(), c.fit(), c.selectionRelSpd(), c.relSpd(), cos, c.mse(),
+                c.taskOptimalMse());
     }
 
     private static Candidate best(List<Candidate> list, double maxRelSpd) {
