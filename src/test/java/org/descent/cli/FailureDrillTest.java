@@ -159,7 +159,10 @@ class FailureDrillTest {
                 "--models-dir", models.toString(), "-q");
         assertEquals(0, more.code(), more.err());
         try (NDManager manager = NDManager.newBaseManager()) {
-            Path resumed = visible(models).get(3);
+            // the new run's folder (its run id may sort before or after the first run's within the same second)
+            List<Path> added = visible(models).stream().filter(p -> !ckpts.contains(p)).toList();
+            assertEquals(1, added.size(), added.toString());
+            Path resumed = added.get(0);
             Checkpoints.CheckpointManifest m = Checkpoints.load(resumed, manager).manifest();
             assertEquals(last.toString(), m.resumedFrom());
             assertTrue(resumed.getFileName().toString().equals(m.runId() + "-step0000008"), resumed.toString());
