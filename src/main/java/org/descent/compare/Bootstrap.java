@@ -39,15 +39,36 @@ public final class Bootstrap {
         }
     }
 
-    /** 95% interval of the mean of {@code values}. */
-    public static Interval mean(double[] values, long seed) {
-        return of(values.length, idx -> {
+    /** The statistic "mean of {@code values}" on resampled indices. */
+    public static ToDoubleFunction<int[]> meanOf(double[] values) {
+        return idx -> {
             double s = 0;
             for (int i : idx) {
                 s += values[i];
             }
             return s / idx.length;
-        }, DEFAULT_RESAMPLES, 0.95, seed);
+        };
+    }
+
+    /** The statistic {@code Σ num / Σ den} on resampled indices (a relative SPD, 1 − R², a relative gap + 1). */
+    public static ToDoubleFunction<int[]> ratioOf(double[] num, double[] den) {
+        if (num.length != den.length) {
+            throw new IllegalArgumentException("bootstrap ratio: " + num.length + " vs " + den.length + " values");
+        }
+        return idx -> {
+            double a = 0;
+            double b = 0;
+            for (int i : idx) {
+                a += num[i];
+                b += den[i];
+            }
+            return a / b;
+        };
+    }
+
+    /** 95% interval of the mean of {@code values}. */
+    public static Interval mean(double[] values, long seed) {
+        return of(values.length, meanOf(values), DEFAULT_RESAMPLES, 0.95, seed);
     }
 
     /**

@@ -199,21 +199,9 @@ public final class CoverageStudy {
     public record PromptIntervals(MeanInterval mean, RatioInterval ratio) {
         /** The percentile bootstrap over prompts ({@link Bootstrap#of}), as the probes and one-seed headlines use. */
         public static PromptIntervals percentileBootstrap(int resamples, double level, long seed) {
-            return new PromptIntervals((label, v) -> Bootstrap.of(v.length, idx -> {
-                double s = 0;
-                for (int i : idx) {
-                    s += v[i];
-                }
-                return s / idx.length;
-            }, resamples, level, seedFor(seed, label)), (label, num, den) -> Bootstrap.of(num.length, idx -> {
-                double a = 0;
-                double b = 0;
-                for (int i : idx) {
-                    a += num[i];
-                    b += den[i];
-                }
-                return a / b;
-            }, resamples, level, seedFor(seed, label)));
+            return new PromptIntervals((label, v) -> Bootstrap.of(v.length, Bootstrap.meanOf(v), resamples, level,
+                    seedFor(seed, label)), (label, num, den) -> Bootstrap.of(num.length, Bootstrap.ratioOf(num, den),
+                    resamples, level, seedFor(seed, label)));
         }
 
         private static long seedFor(long seed, String label) {

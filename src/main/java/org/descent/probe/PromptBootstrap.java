@@ -34,28 +34,11 @@ public record PromptBootstrap(int resamples, double level, long seed) {
 
     /** Interval of the mean of per-prompt values {@code [B]}. */
     public Bootstrap.Interval mean(String label, double[] values) {
-        return of(label, values.length, idx -> {
-            double s = 0;
-            for (int i : idx) {
-                s += values[i];
-            }
-            return s / idx.length;
-        });
+        return of(label, values.length, Bootstrap.meanOf(values));
     }
 
     /** Interval of {@code Σ num / Σ den} over prompts (e.g. a relative SPD or 1 − R²). */
     public Bootstrap.Interval ratio(String label, double[] num, double[] den) {
-        if (num.length != den.length) {
-            throw new IllegalArgumentException("bootstrap ratio: " + num.length + " vs " + den.length + " values");
-        }
-        return of(label, num.length, idx -> {
-            double a = 0;
-            double b = 0;
-            for (int i : idx) {
-                a += num[i];
-                b += den[i];
-            }
-            return a / b;
-        });
+        return of(label, num.length, Bootstrap.ratioOf(num, den));
     }
 }

@@ -27,13 +27,7 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
     /** The mean of per-prompt values. */
     public static SeedSample mean(double[] values) {
         double[] v = values.clone();
-        return new SeedSample(v.length, idx -> {
-            double s = 0;
-            for (int i : idx) {
-                s += v[i];
-            }
-            return s / idx.length;
-        });
+        return new SeedSample(v.length, org.descent.compare.Bootstrap.meanOf(v));
     }
 
     /** The relative gap {@code mean(a)/mean(b) − 1} of two per-prompt losses on the same prompts. */
@@ -43,20 +37,8 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
 
     /** {@code Σ num / Σ den + offset} over prompts (e.g. a relative SPD with offset 0). */
     public static SeedSample ratio(double[] num, double[] den, double offset) {
-        if (num.length != den.length) {
-            throw new IllegalArgumentException("ratio: " + num.length + " vs " + den.length + " values");
-        }
-        double[] x = num.clone();
-        double[] y = den.clone();
-        return new SeedSample(x.length, idx -> {
-            double sa = 0;
-            double sb = 0;
-            for (int i : idx) {
-                sa += x[i];
-                sb += y[i];
-            }
-            return sa / sb + offset;
-        });
+        java.util.function.ToDoubleFunction<int[]> r = org.descent.compare.Bootstrap.ratioOf(num.clone(), den.clone());
+        return new SeedSample(num.length, idx -> r.applyAsDouble(idx) + offset);
     }
 
     /** A statistic with no per-prompt structure (e.g. a weight distance): with one seed its interval is the point. */
