@@ -177,7 +177,10 @@ final class CalibrateCommand implements Callable<Integer> {
             r.table(List.of("model", "hypothesis", "verdict", "why"), why);
             if (summary.get("coverage") != null) {
                 r.section("Interval coverage");
-                r.paragraph(CoverageSection.markdown(summary.get("coverage")));
+                r.paragraph("Fraction of 95% intervals that contain the true value in repeated simulations (target "
+                        + "92.5–97.5%). Seed-level rows use descent's Student t interval over S seeds; prompt-level "
+                        + "rows the probes' percentile bootstrap over B prompts. Stress rows are reported, not gated.");
+                r.table(CoverageSection.HEADER, CoverageSection.rows(summary.get("coverage")));
             }
             r.writeTo(dir, "descent calibrate", summary, manifest);
             return dir.publish();

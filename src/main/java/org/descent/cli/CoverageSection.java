@@ -54,8 +54,25 @@ final class CoverageSection {
         return sb.toString();
     }
 
-    static String markdown(Object json) {
-        return "Fraction of 95% intervals that contain the true value in repeated simulations (target 92.5–97.5%):\n\n"
-                + "```\n" + text(json) + "```";
+    /** Header of {@link #rows}. */
+    static final List<String> HEADER = List.of("method", "distribution", "S or B", "repetitions", "coverage",
+            "± s.e.", "in band");
+
+    /** The study as table rows for the report. */
+    @SuppressWarnings("unchecked")
+    static List<List<String>> rows(Object json) {
+        Map<String, Object> m = (Map<String, Object>) json;
+        List<List<String>> out = new java.util.ArrayList<>();
+        for (Object o : (List<Object>) m.get("rows")) {
+            Map<String, Object> r = (Map<String, Object>) o;
+            int seeds = ((Number) r.get("seeds")).intValue();
+            out.add(List.of(String.valueOf(r.get("method")), String.valueOf(r.get("distribution")),
+                    seeds > 1 ? "S = " + seeds : "B = " + r.get("prompts"), String.valueOf(r.get("repetitions")),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) r.get("coverage")).doubleValue()),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) r.get("standard_error")).doubleValue()),
+                    Boolean.TRUE.equals(r.get("gated")) ? (Boolean.TRUE.equals(r.get("within_target")) ? "yes" : "NO")
+                            : "stress case, not gated"));
+        }
+        return out;
     }
 }
