@@ -50,7 +50,10 @@ public final class Bootstrap {
         };
     }
 
-    /** The statistic {@code Σ num / Σ den} on resampled indices (a relative SPD, 1 − R², a relative gap + 1). */
+    /**
+     * The statistic {@code Σ num / Σ den} on resampled indices (a relative SPD, 1 − R², a relative gap + 1). A zero
+     * numerator gives 0 even over a zero denominator (no discrepancy at all); a positive one over zero gives +∞.
+     */
     public static ToDoubleFunction<int[]> ratioOf(double[] num, double[] den) {
         if (num.length != den.length) {
             throw new IllegalArgumentException("bootstrap ratio: " + num.length + " vs " + den.length + " values");
@@ -62,7 +65,7 @@ public final class Bootstrap {
                 a += num[i];
                 b += den[i];
             }
-            return a / b;
+            return a == 0 ? 0 : a / b;
         };
     }
 
@@ -107,10 +110,17 @@ public final class Bootstrap {
         return new Interval(estimate, quantile(stats, alpha), quantile(stats, 1 - alpha), level, n);
     }
 
-    private static double quantile(double[] sorted, double q) {
+    /**
+     * The q-quantile of sorted values, interpolating linearly between order statistics; equal neighbours (including
+     * two infinities) give that value, not ∞ − ∞ = NaN.
+     */
+    public static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(sorted.length - 1, lo + 1);
+        if (sorted[lo] == sorted[hi] || pos == lo) {
+            return sorted[lo];
+        }
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 }

@@ -158,6 +158,12 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
                 outcome, Role.NECESSARY);
     }
 
+    /**
+     * The threshold of "strictly positive" criteria (η &gt; 0, a positive descent margin), so that exactly 0 — a
+     * zero step or a zero preconditioner — fails rather than passes.
+     */
+    public static final double STRICTLY_POSITIVE = Double.MIN_NORMAL;
+
     /** A criterion that could not be measured (e.g. too few prompts for a fit): inconclusive, with the reason. */
     public static Evidence unmeasured(String criterion, Comparison comparison, double tolerance) {
         return new Evidence(criterion, Double.NaN, Double.NaN, Double.NaN, 1.0, comparison, tolerance,
@@ -181,6 +187,9 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
 
     /** The requirement as text, e.g. "≥ 0.999". */
     public String requirement() {
+        if (comparison == Comparison.AT_LEAST && tolerance == STRICTLY_POSITIVE) {
+            return "> 0";
+        }
         return comparison.symbol() + " " + org.descent.report.Report.num(tolerance);
     }
 

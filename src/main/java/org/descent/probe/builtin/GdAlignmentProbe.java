@@ -160,7 +160,8 @@ public final class GdAlignmentProbe implements Probe {
         List<Evidence> evidence = new ArrayList<>();
         evidence.add(Evidence.decide("relative SPD vs GD(η_fit), held out", rel, Evidence.Comparison.AT_MOST,
                 maxRelSpd).sufficient());
-        evidence.add(Evidence.decide("η_fit > 0 (descent)", etaCi, Evidence.Comparison.AT_LEAST, 0.0));
+        evidence.add(Evidence.decide("η_fit > 0 (descent)", etaCi, Evidence.Comparison.AT_LEAST,
+                Evidence.STRICTLY_POSITIVE));
         evidence.addAll(common);
         out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, evidence));
         Bootstrap.Interval relStar = ctx.bootstrap().ratio("relative-spd-gd-star",

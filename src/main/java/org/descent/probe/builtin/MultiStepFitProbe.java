@@ -280,7 +280,7 @@ public final class MultiStepFitProbe implements Probe {
             max = Math.max(max, Math.abs(e));
             min = Math.min(min, e);
         }
-        double signed = max == 0 ? Double.NaN : etas[0] <= 0 ? -1 : min / max;
+        double signed = max == 0 || etas[0] <= 0 ? -1 : min / max; // all-zero steps take no descent step
         ev.add(Evidence.exact("min η_k / max |η_k| (descent steps, η_1 > 0)", signed, Evidence.Comparison.AT_LEAST,
                 -STEP_SIGN_SLACK));
         return Verdict.of(hypothesis, ev);

@@ -44,7 +44,8 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  *
  * <p>Verdicts: {@code preconditioned-gd}: held-out relative SPD to the fitted PGD at most {@code maxRelativeSpd}
  * (sufficient), descent margin λ_min(sym Γ)/max|λ(sym Γ)| &gt; 0 (necessary: a negative-definite "preconditioner"
- * ascends). {@code one-step-gd}: Dist₊(Γ_fit, I) = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F at most {@code maxDistanceToIdentity}
+ * ascends), and, with Jacobians, the mean per-prompt cosine of ∂ŷ/∂x_q with Γ_fit h at least {@code minModelCos}
+ * (necessary). {@code one-step-gd}: Dist₊(Γ_fit, I) = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F at most {@code maxDistanceToIdentity}
  * (necessary; scale-free and sign-aware).
  */
 public final class PgdFitProbe implements Probe {
@@ -65,7 +66,8 @@ public final class PgdFitProbe implements Probe {
     public Map<String, Object> defaultParameters() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("maxRelativeSpd", 0.01);
-        m.put("maxDistanceToIdentity", 0.05);
+        m.put("minModelCos", 0.995);
+        m.put("maxDistanceToIdentity", 0.2);
         m.put("blocks", 50);
         m.put("blockResamples", 200);
         return m;
@@ -115,7 +117,7 @@ public final class PgdFitProbe implements Probe {
                 ProbeStatistics.squaredDeviations(modelJ)));
 
         double dist = nonZero(gamma) ? AlgorithmDistances.distanceToPositiveIdentity(gamma) : Double.NaN;
-        double margin = nonZero(gamma) ? AlgorithmDistances.descentMargin(gamma) : Double.NaN;
+        double margin = nonZero(gamma) ? AlgorithmDistances.descentMargin(gamma) : 0; // Γ = 0 takes no step
         double relStar = Matrices.relativeError(gamma, star.gamma());
         DMatrixRMaj whitened = PreconditionerTheory.whitened(sigma, gamma);
         double whitenedDist = nonZero(whitened) ? AlgorithmDistances.distanceToIdentity(whitened) : Double.NaN;
@@ -142,7 +144,7 @@ public final class PgdFitProbe implements Probe {
                 DMatrixRMaj g = normal.solve(counts);
                 boolean nz = nonZero(g);
                 distRep[r] = nz ? AlgorithmDistances.distanceToPositiveIdentity(g) : Double.NaN;
-                marginRep[r] = nz ? AlgorithmDistances.descentMargin(g) : Double.NaN;
+                marginRep[r] = nz ? AlgorithmDistances.descentMargin(g) : 0;
                 relRep[r] = Matrices.relativeError(g, star.gamma());
             }
             distCi = ProbeStatistics.percentile(dist, distRep, level);
@@ -176,10 +178,23 @@ public final class PgdFitProbe implements Probe {
         out.metric("blocks", nb);
 
         Evidence descent = Evidence.decide("descent margin λ_min(sym Γ_fit)/max|λ|", marginCi,
-                Evidence.Comparison.AT_LEAST, 0.0);
-        out.verdict(Verdict.of(Hypotheses.PRECONDITIONED_GD, List.of(
+                Evidence.Comparison.AT_LEAST, Evidence.STRICTLY_POSITIVE);
+        List<Evidence> pgdEvidence = new ArrayList<>(List.of(
                 Evidence.decide("relative SPD vs fitted PGD, held out", rel, Evidence.Comparison.AT_MOST, maxRel)
-                        .sufficient(), descent)));
+                        .sufficient(), descent));
+        java.util.Optional<double[][]> jac = ctx.modelJacobians();
+        if (jac.isPresent()) {
+            // a PGD step's Jacobian is Γ h on every prompt: per-prompt cosines catch sign flips that the
+            // energy-weighted relative SPD cannot see on low-magnitude prompts
+            int off = fits.judgeOffset();
+            double[][] jm = ProbeStatistics.rows(jac.get(), off, off + judge.size());
+            double[][] jp = org.descent.oracle.GradientDescentOracle.preconditioned(gamma).queryJacobians(judge);
+            Bootstrap.Interval cos = ctx.bootstrap().mean("pgd-model-cos", ProbeStatistics.cosines(jm, jp));
+            out.metric("model_cos_pgd", cos.estimate());
+            pgdEvidence.add(Evidence.decide("model cos vs fitted PGD", cos, Evidence.Comparison.AT_LEAST,
+                    ctx.params().getDouble("minModelCos")));
+        }
+        out.verdict(Verdict.of(Hypotheses.PRECONDITIONED_GD, pgdEvidence));
         out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, List.of(
                 Evidence.decide("Dist₊(Γ_fit, I)", distCi, Evidence.Comparison.AT_MOST, maxDist))));
 

@@ -99,10 +99,7 @@ final class ProbeStatistics {
     }
 
     private static double quantile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(sorted.length - 1, lo + 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+        return Bootstrap.quantile(sorted, q);
     }
 
     static String num(double v) {

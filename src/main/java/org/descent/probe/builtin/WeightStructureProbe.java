@@ -70,7 +70,7 @@ public final class WeightStructureProbe implements Probe {
     @Override
     public Map<String, Object> defaultParameters() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("maxDistanceToIdentity", 0.05);
+        m.put("maxDistanceToIdentity", 0.2);
         m.put("maxBlockRatio", 0.05);
         return m;
     }
@@ -151,10 +151,10 @@ public final class WeightStructureProbe implements Probe {
             Evidence vanish = Evidence.exact("vanishing-block ratio", s.vanishing(), Evidence.Comparison.AT_MOST,
                     maxRatio);
             double margin = NormOps_DDRM.normF(s.pre().gamma()) > 0
-                    ? AlgorithmDistances.descentMargin(s.pre().gamma()) : Double.NaN;
+                    ? AlgorithmDistances.descentMargin(s.pre().gamma()) : 0; // Γ_eff = 0 takes no step
             out.metric("descent_margin", margin);
             Evidence descent = Evidence.exact("descent margin λ_min(sym Γ_eff)/max|λ|", margin,
-                    Evidence.Comparison.AT_LEAST, 0.0);
+                    Evidence.Comparison.AT_LEAST, Evidence.STRICTLY_POSITIVE);
             out.verdict(Verdict.of(Hypotheses.PRECONDITIONED_GD, List.of(vanish, descent)));
             out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, List.of(vanish,
                     Evidence.exact("Dist₊(Γ_eff, I)", s.distance(), Evidence.Comparison.AT_MOST, maxDist))));

@@ -87,6 +87,10 @@ public final class CalibrationBattery {
         out.add(lsa("pgd-spd-anisotropic", "one PGD step with a random SPD Γ, anisotropic Gaussian x", ANISOTROPIC,
                 PreconditionedGdConstruction.weights(randomGamma(d, etaAniso, false, 12L)),
                 Set.of(PRECONDITIONED_GD, ORDER_INVARIANT), Set.of()));
+        out.add(lsa("pgd-near-identity", "one PGD step with Γ = η*·Q diag(1 ± 0.06) Qᵀ: Dist₊(Γ, I) = 0.06, within ε "
+                + "of one GD step (relative SPD ~0.004)", ISOTROPIC,
+                PreconditionedGdConstruction.weights(nearIdentity(d, etaStar, 0.06, 5L)),
+                union(GD_FAMILY, Set.of(OPTIMAL_ONE_STEP_GD)), Set.of()));
         out.add(lsa("pgd-indefinite", "one step with an indefinite Γ (eigenvalues of both signs): not descent",
                 ISOTROPIC, PreconditionedGdConstruction.weights(randomGamma(d, etaStar, true, 13L)),
                 Set.of(ORDER_INVARIANT), Set.of()));
@@ -119,6 +123,12 @@ public final class CalibrationBattery {
                 + "exactly order-invariant", ISOTROPIC, TEST_PROMPTS, CalibrationCase.expect(union(GD_FAMILY,
                         Set.of(OPTIMAL_ONE_STEP_GD)), Set.of()), "", (task, m) -> oracleModel(
                                 new OrderDependentGd(etaStar, 0.003), task)));
+        out.add(oracle("zero", "ŷ = 0 (no step): ridge (λ → ∞) and Newton (α → 0) approach it only in the limit, "
+                + "so those two may go either way", ISOTROPIC, new ZeroStep(),
+                Set.of(ORDER_INVARIANT), Set.of(RIDGE, ITERATIVE_NEWTON)));
+        out.add(oracle("gd-tiny-step", "one GD step with η = 1e-10: still descent; ridge with λ → ∞ approaches it "
+                + "(ridge may go either way)", ISOTROPIC, org.descent.oracle.GradientDescentOracle.oneStep(1e-10),
+                GD_FAMILY, Set.of(RIDGE)));
         CalibrationCase few = lsa("few-prompts", "a random-init LSA, d = 4, probed on 16 prompts (< d² = 16 fit "
                 + "prompts)", new TaskConfig(4, 4, TaskConfig.UNIFORM, 1.0, 0.0), LsaInitialization.gaussian(4,
                         ModelConfig.defaults(), 23L), Set.of(), Set.of(ORDER_INVARIANT));
@@ -130,7 +140,8 @@ public final class CalibrationBattery {
 
     /** The fast subset run in CI: one case per kind of failure the verdict rules guard against. */
     public static List<CalibrationCase> fast() {
-        Set<String> names = Set.of("gd-eta-star", "gradient-ascent", "pgd-spd-isotropic", "pgd-indefinite",
+        Set<String> names = Set.of("gd-eta-star", "gradient-ascent", "pgd-spd-isotropic", "pgd-near-identity",
+                "pgd-indefinite", "zero",
                 "k-step-gd-2", "newton-2", "ridge", "random-lsa-d4", "gd-order-perturbed", "few-prompts");
         return all().stream().filter(c -> names.contains(c.name())).toList();
     }
@@ -154,6 +165,33 @@ public final class CalibrationBattery {
     private static ModelUnderTest oracleModel(QuerySensitivity oracle, TaskConfig task) {
         return ModelUnderTest.builder(oracle, task, ModelUnderTest.Origin.inMemory("calibration: " + oracle.name()))
                 .sensitivity(oracle).build();
+    }
+
+    /** η·Q diag(1 ± δ) Qᵀ (signs alternating), Q a random rotation: a preconditioner at Dist(Γ, I) = δ. */
+    static DMatrixRMaj nearIdentity(int d, double eta, double delta, long seed) {
+        DMatrixRMaj q = RandomRotation.orthogonal(d, seed);
+        DMatrixRMaj lambda = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            lambda.set(i, i, eta * (1 + (i % 2 == 0 ? delta : -delta)));
+        }
+        DMatrixRMaj tmp = new DMatrixRMaj(d, d);
+        DMatrixRMaj out = new DMatrixRMaj(d, d);
+        CommonOps_DDRM.mult(q, lambda, tmp);
+        CommonOps_DDRM.multTransB(tmp, q, out);
+        return out;
+    }
+
+    /** ŷ = 0 with zero Jacobians: the zero-step algorithm as a model under test. */
+    static final class ZeroStep implements org.descent.regressor.LinearInQuery {
+        @Override
+        public String name() {
+            return "zero step (ŷ = 0)";
+        }
+
+        @Override
+        public double[] weights(org.descent.task.PromptSet prompts, int b) {
+            return new double[prompts.d()];
+        }
     }
 
     private static DMatrixRMaj scaledIdentity(int d, double c) {
