@@ -46,7 +46,7 @@ public final class ProbeRunner {
     static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes",
             "baseline-distance");
     /** The controls are probed on the first this-many test prompts of the model's (or all, when fewer). */
-    public static final int CONTROL_PROMPTS = 4000;
+    public static final int CONTROL_PROMPTS = 2000;
     /** The only probes run on the two baseline controls (shown for scale; they gate nothing). */
     static final java.util.Set<String> ON_BASELINES = java.util.Set.of("gd-alignment", "pgd-fit",
             "order-sensitivity");
