@@ -18,9 +18,17 @@
  *       ({@link org.descent.probe.PromptSource}), references ({@link org.descent.probe.ReferenceAlgorithms}: GD(η*),
  *       PGD(Γ*), K-step GD/GD++, OLS, ridge, averaging, k-NN), parameters from the suite
  *       ({@link org.descent.probe.ProbeParameters}), bootstrap ({@link org.descent.probe.PromptBootstrap});</li>
+ *   <li>{@link org.descent.probe.BehaviouralFits}: each hypothesis's parameters fitted to the model on the fit half
+ *       of the test prompts; verdicts are decided on the judge half;</li>
  *   <li>{@link org.descent.probe.ProbeResult}: metrics, {@link org.descent.probe.Verdict}s per hypothesis
  *       ({@link org.descent.probe.Outcome}: consistent / inconsistent / inconclusive) resting on
- *       {@link org.descent.probe.Evidence} (effect size, bootstrap interval, tolerance), and report content;</li>
+ *       {@link org.descent.probe.Evidence} (effect size, bootstrap interval, tolerance, and its role: sufficient or
+ *       necessary), and report content;</li>
+ *   <li>{@link org.descent.probe.ProbeRun#conclude}: one rule combines every criterion bearing on a hypothesis, through
+ *       the nesting of {@link org.descent.probe.Hypotheses#PARENTS}; {@link org.descent.probe.Controls} (random-init,
+ *       zero-step, averaging) are probed beside the model and gate its algorithm verdicts;</li>
+ *   <li>{@link org.descent.probe.calibration}: the battery of models of known algorithm behind
+ *       {@code descent calibrate};</li>
  *   <li>{@link org.descent.probe.ProbeSuite} (the JSON files in {@code probes/}), {@link org.descent.probe.ProbeRunner}
  *       and {@link org.descent.probe.ProbeReport} (the report folder).</li>
  * </ul>

@@ -48,8 +48,8 @@ public final class GdAlignmentProbe implements Probe {
 
     @Override
     public String description() {
-        return "preds diff, model diff, model cos and SPD against GD(η*) and the other references; the best-explaining"
-                + " reference; verdict on one-step GD";
+        return "preds diff, model diff, model cos and SPD against GD(η*) and the other references; held-out verdicts on"
+                + " one-step GD (η_fit) and optimal one-step GD (η*)";
     }
 
     @Override
