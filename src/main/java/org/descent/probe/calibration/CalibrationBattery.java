@@ -14,7 +14,6 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.descent.model.LsaInitialization;
@@ -29,7 +28,6 @@ import org.descent.oracle.OneStepGdConstruction;
 import org.descent.oracle.OptimalStepSize;
 import org.descent.oracle.PreconditionedGdConstruction;
 import org.descent.probe.ModelUnderTest;
-import org.descent.probe.calibration.CalibrationCase.Expect;
 import org.descent.regressor.QuerySensitivity;
 import org.descent.task.CovarianceSpec;
 import org.descent.task.RandomRotation;
@@ -228,10 +226,5 @@ public final class CalibrationBattery {
         java.util.Set<String> out = new java.util.LinkedHashSet<>(a);
         out.addAll(b);
         return out;
-    }
-
-    /** The expectations of a case as a compact map (for reports). */
-    static Map<String, Expect> expectations(CalibrationCase c) {
-        return c.expected();
     }
 }
