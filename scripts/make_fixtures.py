@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the small TorchScript test fixtures in models/fixtures/ (foreign-checkpoint probes, DESIGN §2).
+"""Builds the small TorchScript test fixtures in models/fixtures/ (foreign-checkpoint probes, README, Contracts).
 
 How to run (from the repository root; needs Debian's python3-torch, torch 1.13, NOT a pyenv/venv python):
 
@@ -11,7 +11,7 @@ Every fixture is seeded and the script re-executes itself with PYTHONHASHSEED=0,
 byte-identical files (same torch build, same checkout path: TorchScript debug info records the source path).
 The whole run takes about 20 s on one CPU core. Each model file `<name>.pt` gets a task sidecar `<name>.pt.task.json` with exactly the keys d, n, inputs, inputScale, noise.
 
-Contract of every TorchScript fixture (DESIGN §2): `forward(tokens: float32 [B, N+1, D]) -> float32 [B]`,
+Contract of every TorchScript fixture (README, Contracts): `forward(tokens: float32 [B, N+1, D]) -> float32 [B]`,
 rows 0..N-1 are context tokens [x_i, y_i], row N is the query [x_q, 0]; the models also export
 `forward_with_hidden(tokens) -> (preds [B], hidden [L+1, B, N+1, D_h])` with hidden[0] the input to layer 1.
 
@@ -155,7 +155,7 @@ def task(d: int, n: int, inputs: str, scale: float, noise: float) -> dict:
 
 
 def optimal_step(t: dict) -> float:
-    """η* = N / (s (N + κ + d − 2) + σ²) for isotropic inputs (DESIGN §3)."""
+    """η* = N / (s (N + κ + d − 2) + σ²) for isotropic inputs (README, Closed forms)."""
     a = t["inputScale"]
     s, kappa = (a * a / 3.0, 9.0 / 5.0) if t["inputs"] == "uniform" else (a * a, 3.0)
     return t["n"] / (s * (t["n"] + kappa + t["d"] - 2) + t["noise"] ** 2)

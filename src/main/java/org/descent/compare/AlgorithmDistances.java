@@ -10,7 +10,8 @@ import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
- * Distances between in-context learning algorithms (DESIGN §2), for any {@link InContextRegressor}: trained models,
+ * Distances between in-context learning algorithms (README, Contracts), for any {@link InContextRegressor}: trained
+ * models,
  * weight constructions, EJML oracles, foreign checkpoints.
  *
  * <p>Dimension glossary: {@code B} prompts, {@code N} context examples, {@code d} input dimension, {@code M} probe

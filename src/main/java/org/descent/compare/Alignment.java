@@ -4,7 +4,8 @@ import org.descent.regressor.QuerySensitivity;
 import org.descent.task.PromptSet;
 
 /**
- * How closely two in-context regressors agree on a prompt set (DESIGN §2 metrics): preds diff, preds RMS (whose square
+ * How closely two in-context regressors agree on a prompt set (the README's metrics): preds diff, preds RMS (whose
+ * square
  * is SPD), model diff and model cos of the query Jacobians, and each one's MSE.
  *
  * @param mseA test MSE of A

@@ -39,7 +39,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * <p><b>Prompt level</b> (the percentile bootstrap over test prompts, used for per-prompt statistics of one trained
  * model and by every probe): fresh prompts of a linear task with heavy-tailed per-prompt values (x ~ N(0, I_10),
  * w ~ N(0, I), N = 10, σ = 0.5), comparing A = PGD(Γ_A) with Γ_A = η*·diag(0.6 … 1.4) against B = GD(η*). The truths
- * are exact (DESIGN-style closed forms via {@link PreconditionerTheory}): the mean squared difference
+ * are exact (closed forms via {@link PreconditionerTheory}): the mean squared difference
  * {@code E[(ŷ_A − ŷ_B)²] = tr(Δᵀ Σ Δ G)} (Δ = Γ_A − η*I, G = E[h hᵀ]), the relative SPD
  * {@code E[(ŷ_A − ŷ_B)²] / E[ŷ_A²]} and the relative MSE gap {@code L(Γ_A)/L(η*I) − 1}. Each is tested with the
  * interval methods passed in ({@link PromptIntervals}; the probes' {@code PromptBootstrap} by default).

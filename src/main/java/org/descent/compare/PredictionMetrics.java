@@ -1,7 +1,7 @@
 package org.descent.compare;
 
 /**
- * The metric definitions of DESIGN §2 on precomputed predictions and sensitivities, in double precision.
+ * The metric definitions of the README's contracts on precomputed predictions and sensitivities, in double precision.
  *
  * <p>Dimension glossary: {@code B} prompts, {@code d} input dimension; predictions {@code [B]}, Jacobians
  * {@code [B][d]} (row b is ∂ŷ_b/∂x_q).

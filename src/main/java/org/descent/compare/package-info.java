@@ -1,4 +1,5 @@
 /**
- * Metrics of DESIGN §2 (preds diff, model diff/cos, SPD, ILWD, Dist, behavioural PGD fit), the one-step-GD comparison, baseline curves and bootstrap intervals.
+ * Metrics of the README's contracts (preds diff, model diff/cos, SPD, ILWD, Dist, behavioural PGD fit), the one-step-GD
+ * comparison, baseline curves and bootstrap intervals.
  */
 package org.descent.compare;

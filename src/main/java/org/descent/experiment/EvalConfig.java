@@ -3,7 +3,7 @@ package org.descent.experiment;
 /**
  * How a trained model is evaluated.
  *
- * @param testPrompts fresh test prompts for every metric (DESIGN §2 default 10,000)
+ * @param testPrompts fresh test prompts for every metric (default 10,000, README contracts)
  * @param searchPrompts Monte-Carlo prompts for the numerical step-size line search
  */
 public record EvalConfig(int testPrompts, int searchPrompts) {

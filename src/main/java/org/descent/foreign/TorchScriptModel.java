@@ -37,7 +37,8 @@ import org.descent.task.PromptSet;
 import org.descent.task.TaskConfig;
 
 /**
- * A foreign checkpoint, a TorchScript module someone else trained, behind descent's regressor contract (DESIGN §2).
+ * A foreign checkpoint, a TorchScript module someone else trained, behind descent's regressor contract (README,
+ * Contracts).
  *
  * <p>Dimension glossary: {@code B} prompts, {@code N} context examples, {@code T = N + 1} tokens, {@code d} input
  * dimension, {@code D = d + 1} token width, {@code L} layers, {@code D_h} the module's hidden width.

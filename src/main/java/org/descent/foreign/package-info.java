@@ -1,6 +1,6 @@
 /**
  * Foreign checkpoints: models someone else trained, loaded behind descent's regressor contract so that every probe
- * runs on them unchanged (DESIGN §2, "Foreign checkpoints").
+ * runs on them unchanged (the README's contracts: tokens).
  *
  * <p>{@link org.descent.foreign.TorchScriptModel} loads a TorchScript {@code .pt} file through DJL's PyTorch engine
  * and implements {@link org.descent.regressor.QuerySensitivity}; it also exposes hidden states (when the module

@@ -16,7 +16,7 @@ import java.util.List;
  * <p>Dimension glossary: {@code B} prompts, {@code T = N + 1} tokens (N context, 1 query), {@code D = d + 1}
  * token width.
  *
- * <p>Per layer (DESIGN §2, row form of the column-vector update): with context rows {@code Z_c = Z[:, :N, :]}
+ * <p>Per layer (README, Contracts, row form of the column-vector update): with context rows {@code Z_c = Z[:, :N, :]}
  * and {@code C = Z_cᵀ Z_c / N} ({@code [B, D, D]}), {@code Z ← Z + Z (W_KᵀW_Q)ᵀ C (P W_V)ᵀ}. This is exactly
  * {@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N} for all N+1 tokens, computed associatively in
  * {@code O(B·T·D²)}. Readout: {@code ŷ = −Z[:, N, d]}.

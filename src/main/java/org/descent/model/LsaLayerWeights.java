@@ -6,7 +6,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The four weight matrices of one linear-self-attention layer in double precision, row-major {@code [D, D]}
- * (column-vector convention of DESIGN §2): {@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N}.
+ * (column-vector convention of the README's contracts): {@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N}.
  *
  * <p>Only the products {@code W_Kᵀ W_Q} ({@link #keyQuery()}) and {@code P W_V} ({@link #projectedValue()})
  * enter the function the layer computes.

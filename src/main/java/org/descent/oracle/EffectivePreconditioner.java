@@ -7,7 +7,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 
 /**
- * The preconditioner a linear-self-attention layer applies, read off its weights (DESIGN §2), with the norms of
+ * The preconditioner a linear-self-attention layer applies, read off its weights (README, Contracts), with the norms of
  * the blocks that a pure preconditioned-GD layer leaves at zero.
  *
  * <p>Dimension glossary: {@code d} input dimension, {@code D = d + 1} token width; {@code KQ = W_KᵀW_Q [D, D]},
@@ -17,7 +17,8 @@ import org.ejml.dense.row.NormOps_DDRM;
  * {@code Σ_c PV[d, c] · (Σ_i e_i e_iᵀ KQ e_q / N)[c]} with {@code e_q = [x_q, 0]}. The term through
  * {@code v = PV[d, d]} and {@code A = KQ[:d, :d]} is {@code v hᵀ A x_q}, so {@code ŷ = x_qᵀ Γ_eff h} with
  * {@code Γ_eff = −v Aᵀ}. The terms through {@code PV[d, :d]} and {@code KQ[d, :d]} are even in the task weights w and
- * should vanish after training (DESIGN §2). The remaining blocks do not reach a one-layer prediction but act in deeper
+ * should vanish after training (README, Contracts). The remaining blocks do not reach a one-layer prediction but act in
+ * deeper
  * stacks: {@code PV[:d, :d]} transforms the inputs (GD++: {@code x ← x + PV[:d,:d] C A x}, reported as
  * {@code inputCorrection = −PV[:d, :d]}, which is γ I for the GD++ construction), {@code PV[:d, d]} writes labels
  * into inputs, and {@code KQ[:d, d]}, {@code KQ[d, d]} let the labels of context tokens enter the attention scores.
@@ -88,7 +89,8 @@ public record EffectivePreconditioner(DMatrixRMaj gamma, double labelValue, DMat
     }
 
     /**
-     * {@code sqrt(‖(P W_V)[d,:d]‖² + ‖(W_KᵀW_Q)[d,:d]‖²)}: the two blocks DESIGN §2 says should vanish after
+     * {@code sqrt(‖(P W_V)[d,:d]‖² + ‖(W_KᵀW_Q)[d,:d]‖²)}: the two blocks the README's contracts say should vanish
+     * after
      * training.
      */
     public double vanishingBlocksNorm() {

@@ -9,7 +9,8 @@ import org.ejml.data.DMatrixRMaj;
 /**
  * LSA weights that run GD++ (von Oswald et al. 2023, §4), exactly the algorithm of {@link GdPlusPlusOracle}: layer k
  * has {@code W_Kᵀ W_Q = [[I_d, 0], [0, 0]]} and {@code P W_V = [[−γ_k I_d, 0], [0, −η_k]]} ({@code [D, D]}).
- * With the LSA update of DESIGN §2 ({@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_KᵀW_Q e_j) / N}) every token
+ * With the LSA update of the README's contracts ({@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_KᵀW_Q e_j) / N}) every
+ * token
  * (context and query) changes by {@code Δx_j = −γ_k C x_j} and {@code Δy_j = −η_k h·x_j}, with
  * {@code C = Σ x_i x_iᵀ / N} and {@code h = Σ y_i x_i / N} over the current context tokens: one GD step on the
  * labels plus the curvature correction {@code x ← (I − γ_k C) x} of the inputs.

@@ -8,7 +8,8 @@ import org.descent.model.LsaWeights;
 /**
  * K layers of the von Oswald et al. construction: layer k is {@link OneStepGdConstruction#layer(int, double)} with
  * its own step η_k ({@code W_Kᵀ W_Q = [[I_d, 0], [0, 0]]}, {@code P W_V = [[0, 0], [0, −η_k]]}), identical in every
- * layer up to η_k (DESIGN §2). Context label slots carry the residuals {@code y_i − w_k·x_i} from layer to layer, so
+ * layer up to η_k (README, Contracts). Context label slots carry the residuals {@code y_i − w_k·x_i} from layer to
+ * layer, so
  * the stack computes K plain GD steps from w₀ = 0: the same function as
  * {@link GradientDescentOracle#steps(double...)}.
  *

@@ -16,7 +16,8 @@ import org.ejml.data.DMatrixRMaj;
  * The label slot of token j then changes by {@code −η_k Σ_i y_i x_iᵀ Γᵀ x_j / N = −η_k (Γ h)·x_j} with
  * {@code h = Σ y_i x_i / N} the negative gradient at the current iterate, so context slots hold the residuals
  * {@code y_i − w_k·x_i} and the query slot {@code −w_k·x_q}; the readout gives {@code ŷ = w_K·x_q}. One layer with
- * η = 1 computes {@code ŷ = x_qᵀ Γ h}, and its effective preconditioner (DESIGN §2, {@link EffectivePreconditioner})
+ * η = 1 computes {@code ŷ = x_qᵀ Γ h}, and its effective preconditioner (README, Contracts, {@link
+ * EffectivePreconditioner})
  * is {@code −v Aᵀ = η Γ}. Γ need not be symmetric.
  */
 public final class PreconditionedGdConstruction {

@@ -19,7 +19,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * {@code L(Γ*) = tr(ΣΩ) + σ² − tr(Σ Γ* Σ Ω)} and
  * {@code G = (1 − 1/N) ΣΩΣ + (E[(w·x)² x xᵀ] + σ² Σ) / N}. For x ~ N(0, Σ),
  * {@code E[(w·x)² x xᵀ] = 2ΣΩΣ + tr(ΩΣ) Σ}, so with Ω = I
- * <b>{@code Γ* = ((1 + 1/N) Σ + (tr Σ + σ²)/N · I)⁻¹}</b> (DESIGN §3; Ahn et al. 2023, Mahankali et al. 2023), and
+ * <b>{@code Γ* = ((1 + 1/N) Σ + (tr Σ + σ²)/N · I)⁻¹}</b> (README, Closed forms; Ahn et al. 2023, Mahankali et al.
+ * 2023), and
  * with Ω = Σ⁻¹, {@code Γ* = N/(N + 1 + d + σ²) · Σ⁻¹}. For isotropic inputs with independent coordinates
  * ({@code Σ = sI}, kurtosis κ, e.g. uniform) the fourth moment gains {@code (κ − 3) s² diag(Ω)}; with Ω = I this gives
  * {@code Γ* = η* I}, {@code η* = N / (s (N + κ + d − 2) + σ²)}, the closed form of {@link OptimalStepSize}.
@@ -40,7 +41,7 @@ public final class PreconditionerTheory {
         return optimalFor(new Moments(sigma, omega, n, noise, 3.0));
     }
 
-    /** DESIGN §3 literally: {@code ((1 + 1/N) Σ + (tr Σ + σ²)/N · I)⁻¹} (Gaussian x, w ~ N(0, I)). */
+    /** The README's closed form literally: {@code ((1 + 1/N) Σ + (tr Σ + σ²)/N · I)⁻¹} (Gaussian x, w ~ N(0, I)). */
     public static DMatrixRMaj ahnClosedForm(DMatrixRMaj sigma, int n, double noise) {
         checkSquare(sigma, "Σ");
         int d = sigma.numRows;

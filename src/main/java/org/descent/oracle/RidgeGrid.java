@@ -6,7 +6,8 @@ import org.descent.task.PromptSet;
 
 /**
  * A grid of ridge penalties λ ({@link LeastSquaresOracle#ridge}; λ on the sum of squares): the oracles, and a search
- * for the λ with the lowest MSE on a prompt set. For w ~ N(0, I) and noise σ, λ = σ² is Bayes-optimal (DESIGN §3).
+ * for the λ with the lowest MSE on a prompt set. For w ~ N(0, I) and noise σ, λ = σ² is Bayes-optimal (README, Closed
+ * forms).
  */
 public final class RidgeGrid {
     private RidgeGrid() {}

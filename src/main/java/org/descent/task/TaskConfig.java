@@ -184,7 +184,7 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
 
     /**
      * Linear regression with anisotropic Gaussian inputs x ~ N(0, Σ), w ~ N(0, I) (Ahn et al. 2023 with the weight
-     * prior of DESIGN §3).
+     * prior of the README's closed forms).
      */
     public static TaskConfig gaussian(int d, int n, CovarianceSpec covariance, double noise) {
         return new TaskConfig(d, n, GAUSSIAN, 1.0, noise, covariance, null, null, null, null, null, null);
@@ -256,7 +256,9 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
         return covariance == null;
     }
 
-    /** Whether labels are y = w·x + noise (family linear, identity response): the setting of DESIGN §3. */
+    /**
+     * Whether labels are y = w·x + noise (family linear, identity response): the setting of the README's closed forms.
+     */
     @JsonIgnore
     public boolean isLinearRegression() {
         return family.equals(FAMILY_LINEAR) && response.equals(RESPONSE_LINEAR);

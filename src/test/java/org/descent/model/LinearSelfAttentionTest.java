@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The LSA forward pass against an explicit per-token EJML evaluation of the DESIGN §2 formula, and the one-step GD
+ * The LSA forward pass against an explicit per-token EJML evaluation of the README's LSA contract, and the one-step GD
  * construction against the GD oracle: three implementations of one contract.
  */
 class LinearSelfAttentionTest {
@@ -60,7 +60,7 @@ class LinearSelfAttentionTest {
         return LsaWeights.of(ls);
     }
 
-    /** The DESIGN §2 update written token by token: e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N. */
+    /** The README's LSA update written token by token: e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N. */
     static double[] explicitForward(LsaWeights w, PromptSet prompts) {
         int dim = prompts.tokenDim();
         int t = prompts.n() + 1;

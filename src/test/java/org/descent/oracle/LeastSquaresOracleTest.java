@@ -11,7 +11,7 @@ import org.descent.task.TaskConfig;
 import org.descent.task.TaskSamplers;
 import org.junit.jupiter.api.Test;
 
-/** OLS is exact without noise when N ≥ d; ridge with λ = σ² beats OLS under noise (DESIGN §3). */
+/** OLS is exact without noise when N ≥ d; ridge with λ = σ² beats OLS under noise (README, Closed forms). */
 class LeastSquaresOracleTest {
     /** Targets are float32-rounded labels of a float32 linear map: OLS recovers them to ~1e-5. */
     static final double NOISELESS_TOL = 1e-4;

@@ -16,7 +16,7 @@ import org.descent.task.TaskSamplers;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 
-/** η* in closed form (DESIGN §3) against the published values and the numerical line search. */
+/** η* in closed form (README, Closed forms) against the published values and the numerical line search. */
 class OptimalStepSizeTest {
     /** The closed-form values are exact rationals. */
     static final double EXACT = 1e-12;

@@ -14,7 +14,10 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 import org.junit.jupiter.api.Test;
 
-/** The closed-form Γ* (DESIGN §3) against its special cases, its exact loss, and a Monte-Carlo least-squares fit. */
+/**
+ * The closed-form Γ* (README, Closed forms) against its special cases, its exact loss, and a Monte-Carlo least-squares
+ * fit.
+ */
 class PreconditionerTheoryTest {
     /** Agreement of two closed forms computed differently (double rounding only). */
     private static final double EXACT = 1e-12;

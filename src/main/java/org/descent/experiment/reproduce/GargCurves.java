@@ -26,7 +26,7 @@ import org.descent.train.TrainConfig;
 /**
  * Garg et al. 2022 error curves: normalised squared error (MSE / d) against the number of in-context examples
  * k = 1..N, for trained LSAs (1 and 3 layers, trained at N and evaluated on every prefix) and the baselines (OLS,
- * ridge, 3-NN, averaging, one-step GD), with the closed forms of DESIGN §3 checked along the way.
+ * ridge, 3-NN, averaging, one-step GD), with the closed forms of the README checked along the way.
  */
 final class GargCurves implements Preset {
     static final int D = 10;

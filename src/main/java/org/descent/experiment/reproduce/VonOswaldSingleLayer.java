@@ -28,7 +28,7 @@ public final class VonOswaldSingleLayer implements Preset {
 
     private final ExperimentConfig config;
 
-    /** The paper's setting (DESIGN defaults). */
+    /** The paper's setting (the README's defaults). */
     public VonOswaldSingleLayer() {
         this(ExperimentConfig.defaults());
     }

@@ -19,7 +19,7 @@ import org.descent.regressor.QuerySensitivity;
 import org.descent.task.PromptSet;
 
 /**
- * {@code baseline-distance}: SPD and ILWD (Akyürek et al. 2023; DESIGN §2) between the model and the classic
+ * {@code baseline-distance}: SPD and ILWD (Akyürek et al. 2023; README, Contracts) between the model and the classic
  * in-context baselines: OLS, ridge, 3-nearest neighbours, averaging, and GD(η*) for scale.
  *
  * <p>Dimension glossary: {@code B} test prompts, {@code P} ILWD prompts (the first {@code ilwdPrompts} test prompts),

@@ -27,7 +27,7 @@ import org.ejml.dense.row.NormOps_DDRM;
 /**
  * {@code weight-structure}: reads the algorithm off the weights of an LSA-like model (descent checkpoints, or foreign
  * modules whose parameters map onto an LSA): W_KᵀW_Q and P W_V against the GD construction, the effective
- * preconditioner Γ_eff = −v Aᵀ of every layer, and the blocks that a (P)GD layer leaves at zero (DESIGN §2).
+ * preconditioner Γ_eff = −v Aᵀ of every layer, and the blocks that a (P)GD layer leaves at zero (README, Contracts).
  *
  * <p>Dimension glossary: {@code d} input dimension, {@code D = d + 1}; per layer {@code KQ = W_KᵀW_Q [D, D]},
  * {@code PV = P W_V [D, D]}, {@code A = KQ[:d, :d]}, {@code v = PV[d, d]}, {@code Γ_eff [d, d]}.

@@ -14,7 +14,7 @@ import org.descent.model.LsaWeights;
 /**
  * Reads linear-self-attention weights out of a foreign module's named parameters, so that weight-structure probes run
  * on TorchScript LSAs too. A module qualifies when every parameter is one of the four per-layer matrices
- * {@code W_Q, W_K, W_V, P} of shape {@code [D, D]} (column-vector convention of DESIGN §2), named
+ * {@code W_Q, W_K, W_V, P} of shape {@code [D, D]} (column-vector convention of the README's contracts), named
  * {@code <prefix>.<layer>.<matrix>} (e.g. {@code layers.0.W_Q}) or just {@code <matrix>} for a single layer; matrix
  * names match case-insensitively with or without the underscore ({@code w_q}, {@code WQ}, {@code p}). Anything else
  * (biases, LayerNorm, embeddings) means the module is not a plain LSA and no weights are read.
