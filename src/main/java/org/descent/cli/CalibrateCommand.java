@@ -2,7 +2,6 @@ package org.descent.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,9 +72,6 @@ final class CalibrateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path suiteFile = suite != null ? suite : ProbeCommand.DEFAULT_SUITE;
-        if (!Files.isRegularFile(suiteFile)) {
-            throw new IllegalArgumentException("no probe suite at " + suiteFile + " (give --suite FILE)");
-        }
         ProbeSuite s = ProbeSuite.read(suiteFile);
         List<CalibrationCase> battery = selectCases();
         Preflight.reports(runtime, err);

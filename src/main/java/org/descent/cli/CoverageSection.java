@@ -34,21 +34,16 @@ final class CoverageSection {
         return result.toJson();
     }
 
+    /** The study as console text: the rows of {@link #rows} and what they mean for claims over seeds. */
     @SuppressWarnings("unchecked")
     static String text(Object json) {
-        Map<String, Object> m = (Map<String, Object>) json;
         StringBuilder sb = new StringBuilder("interval coverage (target 92.5–97.5%):\n");
-        for (Object o : (List<Object>) m.get("rows")) {
-            Map<String, Object> r = (Map<String, Object>) o;
-            int seeds = ((Number) r.get("seeds")).intValue();
-            sb.append(String.format(Locale.ROOT, "  %-44s %-34s %-8s %5.1f%% ± %.1f%%%s%n", r.get("method"),
-                    r.get("distribution"), seeds > 1 ? "S=" + seeds : "B=" + r.get("prompts"),
-                    100 * ((Number) r.get("coverage")).doubleValue(),
-                    100 * ((Number) r.get("standard_error")).doubleValue(),
-                    Boolean.TRUE.equals(r.get("gated")) ? (Boolean.TRUE.equals(r.get("within_target")) ? ""
-                            : "  OUT OF BAND") : "  (stress case, not gated)"));
+        for (List<String> r : rows(json)) {
+            sb.append(String.format(Locale.ROOT, "  %-44s %-34s %-9s %6s ± %-5s %s%n", r.get(0), r.get(1), r.get(2),
+                    r.get(4), r.get(5), r.get(6).equals("yes") ? "" : r.get(6).equals("NO") ? "OUT OF BAND"
+                            : "(" + r.get(6) + ")"));
         }
-        List<Object> inconclusive = (List<Object>) m.get("inconclusive_seed_counts");
+        List<Object> inconclusive = (List<Object>) ((Map<String, Object>) json).get("inconclusive_seed_counts");
         sb.append(inconclusive.isEmpty() ? "  seed-level intervals calibrated for S = 2, 3, 5, 10\n"
                 : "  S = " + inconclusive + ": claims answer inconclusive (interval not calibrated)\n");
         return sb.toString();

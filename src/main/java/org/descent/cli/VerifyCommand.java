@@ -45,10 +45,9 @@ final class VerifyCommand implements Callable<Integer> {
         Workspace ws = runtime.workspace();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
+                MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(), cfg.eval().searchPrompts()));
         if (seeds > 1) {
-            Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
-                    MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(),
-                            cfg.eval().searchPrompts()));
             Preflight.output(runtime.modelsDir, "--models-dir", seeds * org.descent.train.Checkpoints.estimateBytes(
                     cfg.task(), cfg.model(), cfg.train().steps()), err);
             Preflight.reports(runtime, err);
@@ -63,8 +62,6 @@ final class VerifyCommand implements Callable<Integer> {
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
                 cfg.train().steps(), ws.device());
         out.flush();
-        Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
-                MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(), cfg.eval().searchPrompts()));
         Preflight.models(runtime, cfg, 0, err);
         Preflight.reports(runtime, err);
         OneStepGdExperiment.Trained trained;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.descent.model.ModelConfig;
@@ -121,18 +120,18 @@ public final class MemoryBudget {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             physical = os.getTotalMemorySize();
         }
-        List<Long> limits = new ArrayList<>(List.of(physical));
+        long limit = physical;
         for (String f : List.of("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
             try {
                 String v = Files.readString(Path.of(f)).strip();
                 if (v.matches("\\d+")) {
-                    limits.add(Long.parseLong(v));
+                    limit = Math.min(limit, Long.parseLong(v));
                 }
             } catch (IOException | RuntimeException e) {
                 // no such cgroup file: no container limit
             }
         }
-        return limits.stream().mapToLong(Long::longValue).min().orElse(physical);
+        return limit;
     }
 
     private static long saturate(double bytes) {

@@ -84,11 +84,6 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
                 Role.NECESSARY);
     }
 
-    /** This criterion with another name (e.g. prefixed by the probe that measured it). */
-    public Evidence renamed(String name) {
-        return new Evidence(name, effectSize, lower, upper, level, comparison, tolerance, outcome, role);
-    }
-
     /** This criterion with another outcome (e.g. downgraded because a control passes it too). */
     public Evidence withOutcome(Outcome newOutcome) {
         return new Evidence(criterion, effectSize, lower, upper, level, comparison, tolerance, newOutcome, role);

@@ -47,9 +47,6 @@ public final class Hypotheses {
     public static final List<String> ALL = List.of(ONE_STEP_GD, OPTIMAL_ONE_STEP_GD, PRECONDITIONED_GD, K_STEP_GD,
             GD_PLUS_PLUS, ITERATIVE_NEWTON, RIDGE, OLS_LIKE, ORDER_INVARIANT);
 
-    /** The descent hypotheses: they require a descent direction (η &gt; 0, sym(Γ) ≻ 0). */
-    public static final List<String> DESCENT = GRADIENT_DESCENT;
-
     /** Hypothesis → the hypotheses that directly contain it. */
     public static final Map<String, List<String>> PARENTS = Map.of(
             OPTIMAL_ONE_STEP_GD, List.of(ONE_STEP_GD),

@@ -47,29 +47,4 @@ public enum Outcome {
         }
         return evidence.stream().anyMatch(Evidence::confirms) ? CONSISTENT : INCONCLUSIVE;
     }
-
-    /** The order "at least as consistent as": inconsistent &lt; inconclusive &lt; consistent. */
-    public int rank() {
-        return switch (this) {
-            case INCONSISTENT -> 0;
-            case INCONCLUSIVE -> 1;
-            case CONSISTENT -> 2;
-        };
-    }
-
-    /**
-     * Combines outcomes that are all needed (no sufficient/necessary distinction): any inconsistent makes it
-     * inconsistent; otherwise all consistent make it consistent; otherwise inconclusive. An empty list is
-     * inconclusive. Verdicts use {@link #of(List)} instead.
-     */
-    public static Outcome allOf(List<Outcome> outcomes) {
-        if (outcomes.isEmpty()) {
-            return INCONCLUSIVE;
-        }
-        if (outcomes.contains(INCONSISTENT)) {
-            return INCONSISTENT;
-        }
-        return outcomes.stream().allMatch(o -> o == CONSISTENT) ? CONSISTENT : INCONCLUSIVE;
-    }
-
 }

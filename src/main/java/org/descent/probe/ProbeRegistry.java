@@ -125,6 +125,7 @@ public final class ProbeRegistry implements AutoCloseable {
             }
             // drop-ins, jar by jar, as ServiceLoader would create them but with failures attributed to their jar
             Map<Path, List<Installed>> found = new LinkedHashMap<>();
+            Map<Path, String> sums = new java.util.HashMap<>(); // each jar hashed once
             for (Map.Entry<String, Path> e : declaredBy.entrySet()) {
                 Path jar = e.getValue();
                 if (skipped.containsKey(jar)) {
@@ -138,7 +139,7 @@ public final class ProbeRegistry implements AutoCloseable {
                                 + "\" (lower-case words joined by dashes)");
                     }
                     found.computeIfAbsent(jar, k -> new ArrayList<>()).add(new Installed(probe, jar.toString(),
-                            AtomicFiles.sha256(jar)));
+                            sums.computeIfAbsent(jar, AtomicFiles::sha256)));
                 } catch (RuntimeException | Error ex) {
                     skipped.put(jar, describe(e.getKey(), ex));
                 }

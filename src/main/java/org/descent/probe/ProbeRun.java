@@ -42,11 +42,6 @@ public record ProbeRun(ProbeSuite suite, List<ProbeResult> results, Map<String, 
             results = List.copyOf(results);
             conclusions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(conclusions));
         }
-
-        /** The result of the probe called {@code probe}, if it ran on this control. */
-        public java.util.Optional<ProbeResult> result(String probe) {
-            return results.stream().filter(r -> r.probe().equals(probe)).findFirst();
-        }
     }
 
     /** Per hypothesis, the combined outcome. */

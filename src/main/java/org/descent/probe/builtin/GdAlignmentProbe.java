@@ -69,7 +69,8 @@ public final class GdAlignmentProbe implements Probe {
         Optional<double[][]> jacModel = ctx.modelJacobians();
         QuerySensitivity averaging = ctx.references().averaging();
         double[] xqh = ctx.predictions(averaging); // x_q·h, the prediction of GD with η = 1
-        double etaFit = ProbeStatistics.leastSquaresScale(model, xqh);
+        org.descent.probe.BehaviouralFits fits = ctx.fits();
+        double etaFit = fits.etaFit(); // fitted on the fit split only
         double etaStar = ctx.references().etaStar().eta();
         double[] gdFit = ProbeStatistics.scaled(xqh, etaFit);
         double varModel = ProbeStatistics.mean(ProbeStatistics.squaredDeviations(model));
@@ -134,8 +135,6 @@ public final class GdAlignmentProbe implements Probe {
         out.metric("best_explained_variance", bestEv);
 
         // Held-out verdicts: η_fit from the fit split, every criterion on the judge split.
-        org.descent.probe.BehaviouralFits fits = ctx.fits();
-        double etaHeld = fits.etaFit();
         int off = fits.judgeOffset();
         double[] modelJ = fits.modelOnJudge();
         double[] xqhJ = java.util.Arrays.copyOfRange(xqh, off, xqh.length);
@@ -144,7 +143,6 @@ public final class GdAlignmentProbe implements Probe {
         double[] modelF = fits.modelOnFit();
         Bootstrap.Interval etaCi = ctx.bootstrap().ratio("eta-fit", ProbeStatistics.products(xqhF, modelF),
                 ProbeStatistics.squares(xqhF));
-        out.metric("eta_fit_held_out", etaHeld);
         out.metric("eta_fit_ci", List.of(etaCi.lower(), etaCi.upper()));
         List<Evidence> common = new ArrayList<>();
         if (jacModel.isPresent()) {
@@ -155,7 +153,7 @@ public final class GdAlignmentProbe implements Probe {
             common.add(Evidence.decide("model cos vs GD", ci, Evidence.Comparison.AT_LEAST, minCos));
         }
         Bootstrap.Interval rel = ctx.bootstrap().ratio("relative-spd-gd-fit",
-                ProbeStatistics.squaredDifferences(modelJ, ProbeStatistics.scaled(xqhJ, etaHeld)), modelJSquares);
+                ProbeStatistics.squaredDifferences(modelJ, ProbeStatistics.scaled(xqhJ, etaFit)), modelJSquares);
         out.metric("relative_spd_gd_fit", rel.estimate());
         List<Evidence> evidence = new ArrayList<>();
         evidence.add(Evidence.decide("relative SPD vs GD(η_fit), held out", rel, Evidence.Comparison.AT_MOST,
@@ -174,7 +172,7 @@ public final class GdAlignmentProbe implements Probe {
         out.verdict(Verdict.of(Hypotheses.OPTIMAL_ONE_STEP_GD, optimal));
 
         out.paragraph(String.format(java.util.Locale.ROOT, "One GD step with the model's own step size: η_fit = %s "
-                + "(least squares of ŷ on x_q·h), η* = %s (%s), η_fit/η* = %s. Model test MSE %s.",
+                + "(least squares of ŷ on x_q·h over the fit split), η* = %s (%s), η_fit/η* = %s. Model test MSE %s.",
                 ProbeStatistics.num(etaFit), ProbeStatistics.num(etaStar), ctx.references().etaStar().method(),
                 ProbeStatistics.num(etaFit / etaStar), ProbeStatistics.num(PredictionMetrics.mse(model, y))));
         out.table("Agreement of the model with each reference on " + y.length + " test prompts",
@@ -182,7 +180,7 @@ public final class GdAlignmentProbe implements Probe {
                         "model cos"), rows);
         out.paragraph("Closest of these references: **" + best + "** (explained variance "
                 + ProbeStatistics.num(bestEv) + "; the hypothesis-ranking probe ranks fitted hypotheses on held-out "
-                + "prompts). Verdicts use η_fit = " + ProbeStatistics.num(etaHeld) + " fitted on the first "
+                + "prompts). Verdicts use η_fit = " + ProbeStatistics.num(etaFit) + " fitted on the first "
                 + off + " prompts and are decided on the other " + modelJ.length + ". Relative SPD = E[(ŷ_M − ŷ_R)²] / E[ŷ_M²]; explained variance = "
                 + "1 − SPD / Var(ŷ_M); model diff / cos compare ∂ŷ/∂x_q (autograd for the model).");
         return out.build();

@@ -103,9 +103,11 @@ public final class MultiStepFitProbe implements Probe {
         for (int k = 1; k <= maxSteps; k++) {
             StepSizeFitter.Fit prev = previous;
             int steps = k;
+            // BOBYQA can stop with "trust region step has failed to reduce Q" on badly scaled models: the K-step fit
+            // is retried once from the (K−1)-step optimum
             Optional<StepSizeFitter.Fit> fit = robustFit("GD × " + k, failures,
                     () -> fits.kStepGd(steps, f, prev == null ? null
-                            : () -> StepSizeFitter.gd(relabelled, extended(prev.etas()))), null);
+                            : () -> StepSizeFitter.gd(relabelled, extended(prev.etas()))));
             if (fit.isPresent()) {
                 double opt = Double.NaN;
                 if (taskOptimal) {
@@ -122,7 +124,7 @@ public final class MultiStepFitProbe implements Probe {
         List<Candidate> gdpp = new ArrayList<>();
         for (int k = 2; k <= maxGdpp; k++) {
             int layers = k;
-            robustFit("GD++ × " + k, failures, () -> fits.gdPlusPlus(layers, f), null)
+            robustFit("GD++ × " + k, failures, () -> fits.gdPlusPlus(layers, f))
                     .ifPresent(fit -> gdpp.add(evaluate(ctx, "GD++", layers, fit, sets, jacModel, y, Double.NaN)));
         }
 
@@ -187,24 +189,13 @@ public final class MultiStepFitProbe implements Probe {
         return out.build();
     }
 
-    /**
-     * Runs a step-size fit; on an optimiser failure (BOBYQA can stop with "trust region step has failed to reduce Q"
-     * on badly scaled models) retries once from {@code retry} when given, else records the failure.
-     */
+    /** Runs a step-size fit; a failure is recorded in {@code failures} and the fit skipped. */
     private static Optional<StepSizeFitter.Fit> robustFit(String label, List<String> failures,
-            Supplier<StepSizeFitter.Fit> fit, Supplier<StepSizeFitter.Fit> retry) {
+            Supplier<StepSizeFitter.Fit> fit) {
         try {
             return Optional.of(fit.get());
-        } catch (RuntimeException first) {
-            if (retry != null) {
-                try {
-                    return Optional.of(retry.get());
-                } catch (RuntimeException second) {
-                    failures.add(label + ": " + second.getMessage());
-                    return Optional.empty();
-                }
-            }
-            failures.add(label + ": " + first.getMessage());
+        } catch (RuntimeException e) {
+            failures.add(label + ": " + e.getMessage());
             return Optional.empty();
         }
     }

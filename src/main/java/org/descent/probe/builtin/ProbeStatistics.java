@@ -61,17 +61,6 @@ final class ProbeStatistics {
         return s / v.length;
     }
 
-    /** The least-squares scale {@code argmin_c Σ (y − c·a)² = Σ a y / Σ a²} (0 when a is zero). */
-    static double leastSquaresScale(double[] y, double[] a) {
-        double ay = 0;
-        double aa = 0;
-        for (int i = 0; i < a.length; i++) {
-            ay += a[i] * y[i];
-            aa += a[i] * a[i];
-        }
-        return aa == 0 ? 0 : ay / aa;
-    }
-
     static double[] scaled(double[] a, double c) {
         double[] out = new double[a.length];
         for (int i = 0; i < a.length; i++) {
