@@ -2,10 +2,14 @@ package org.descent.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,10 +32,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code descent bench}: training-step time and memory of the default model. */
+/**
+ * {@code descent bench}: training-step time, split by phase, and memory of a model (the default 1-layer model unless
+ * options say otherwise), plus float64 evaluation speed. Compare with {@code scripts/bench_pytorch.py}, the same
+ * training in plain PyTorch; {@code scripts/bench_side_by_side.sh} runs both interleaved and prints the ratios.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time training steps of the default model (batch 2048, one full Adam step each: sampling, "
-                + "forward, backward, update) and report the median, plus peak RSS and float64 evaluation speed.")
+        description = "Time training steps (batch 2048 by default, one full Adam step each: sampling, forward, backward, "
+                + "host sync, update) and report the median wall time per step and per phase, the training "
+                + "thread's CPU time, peak and steady RSS, and float64 evaluation speed.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin ExperimentOptions experiment;
     @Mixin RuntimeOptions runtime;
@@ -60,13 +69,27 @@ final class BenchCommand implements Callable<Integer> {
         Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), tc),
                 MemoryBudget.evaluation(cfg.task(), cfg.model(), 10_000, 1));
         Map<String, Object> r = new LinkedHashMap<>();
+        ThreadMXBean threadClock = ManagementFactory.getThreadMXBean();
+        int total = warmupSteps + measure;
+        long[] cpuAt = new long[total + 1]; // training thread CPU time after each step
+        List<Double> rssTrend = new ArrayList<>();
+        int rssEvery = Math.max(1, total / 20);
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
             LsaTrainer trainer = LsaTrainer.start(manager,
                     LsaInitialization.gaussian(cfg.task().d(), cfg.model(), Seeds.derive(tc.seed(), Seeds.INIT, 0)),
                     sampler, tc);
-            trainer.run((s, l, lr) -> { }, (state, status) -> "not saved (benchmark)");
-            long[] ns = Arrays.copyOfRange(trainer.stepNanos(), warmupSteps, warmupSteps + measure);
-            Arrays.sort(ns);
+            cpuAt[0] = threadClock.getCurrentThreadCpuTime();
+            trainer.run((step, loss, lr) -> {
+                cpuAt[step] = threadClock.getCurrentThreadCpuTime();
+                if (step >= warmupSteps && (step - warmupSteps) % rssEvery == 0) {
+                    rssTrend.add(currentRssMb());
+                }
+            }, (state, status) -> "not saved (benchmark)");
+            double rssEnd = currentRssMb();
+            long[] cpu = new long[measure];
+            for (int i = 0; i < measure; i++) {
+                cpu[i] = cpuAt[warmupSteps + i + 1] - cpuAt[warmupSteps + i];
+            }
             PromptSet test = sampler.samplePromptSet(manager, 10_000, 1);
             LsaRegressor model = new LsaRegressor("bench", trainer.block().weights(), manager);
             model.predict(test);
@@ -76,13 +99,24 @@ final class BenchCommand implements Callable<Integer> {
             e0 = System.nanoTime();
             model.queryJacobians(test);
             double jacobianMs = (System.nanoTime() - e0) / 1e6;
-            r.put("train_step_ms_median", ns[ns.length / 2] / 1e6);
-            r.put("train_step_ms_p10", ns[ns.length / 10] / 1e6);
-            r.put("train_step_ms_p90", ns[ns.length * 9 / 10] / 1e6);
-            r.put("steps_per_s", 1e9 / ns[ns.length / 2]);
+            long[] ns = measured(trainer.stepNanos());
+            r.put("train_step_ms_median", quantile(ns, 0.5));
+            r.put("train_step_ms_p10", quantile(ns, 0.1));
+            r.put("train_step_ms_p90", quantile(ns, 0.9));
+            r.put("train_step_cpu_ms_median", quantile(cpu, 0.5));
+            r.put("steps_per_s", 1e3 / quantile(ns, 0.5));
+            Map<String, Double> phases = new LinkedHashMap<>();
+            for (LsaTrainer.Phase phase : LsaTrainer.Phase.values()) {
+                phases.put(phase.name().toLowerCase(Locale.ROOT), quantile(measured(trainer.phaseNanos(phase)), 0.5));
+            }
+            r.put("phase_ms_median", phases);
             r.put("peak_rss_mb", peakRssMb());
+            r.put("rss_mb_after_warmup", rssTrend.isEmpty() ? rssEnd : rssTrend.get(0));
+            r.put("rss_mb_end", rssEnd);
+            r.put("rss_mb_trend", rssTrend);
             r.put("eval_predict_10k_float64_ms", predictMs);
             r.put("eval_jacobians_10k_float64_ms", jacobianMs);
+            r.put("final_loss", (double) trainer.losses()[trainer.step() - 1]);
             r.put("batch", tc.batchSize());
             r.put("d", cfg.task().d());
             r.put("n", cfg.task().n());
@@ -91,22 +125,61 @@ final class BenchCommand implements Callable<Integer> {
             r.put("warmup_steps", warmupSteps);
             r.put("device", ws.device().toString());
             r.put("threads", runtime.threads);
+            r.put("cpu_model", Provenance.cpuModel());
+            r.put("malloc", mallocInUse());
+            r.put("mkl_cbwr", System.getenv().getOrDefault("MKL_CBWR", "unset"));
             r.put("engine_version", Provenance.collect(ws.device()).get("engine_version"));
         }
         if (json) {
             spec.commandLine().getOut().println(Json.write(r));
         } else {
-            r.forEach((k, v) -> spec.commandLine().getOut().printf(Locale.ROOT, "%-30s %s%n", k,
-                    v instanceof Double dv ? String.format(Locale.ROOT, "%.3f", dv) : v));
+            r.forEach((k, v) -> spec.commandLine().getOut().printf(Locale.ROOT, "%-30s %s%n", k, text(v)));
         }
         return 0;
     }
 
+    /** A value for the plain-text listing: numbers to three decimals, maps and lists inline. */
+    private static String text(Object v) {
+        if (v instanceof Double dv) {
+            return String.format(Locale.ROOT, "%.3f", dv);
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder();
+            m.forEach((k, x) -> b.append(b.length() == 0 ? "" : "  ").append(k).append(' ').append(text(x)));
+            return b.toString();
+        }
+        if (v instanceof List<?> l) {
+            return String.join(" ", l.stream().map(BenchCommand::text).toList());
+        }
+        return String.valueOf(v);
+    }
+
+    /** The measured steps (after the warm-up) of a per-step series. */
+    private long[] measured(long[] perStep) {
+        return Arrays.copyOfRange(perStep, warmupSteps, warmupSteps + measure);
+    }
+
+    /** The {@code q} quantile (lower order statistic) of nanosecond samples, in milliseconds. */
+    static double quantile(long[] nanos, double q) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
+    }
+
     /** Peak resident set size of this process in MiB (VmHWM), or -1 where /proc is unavailable. */
     static double peakRssMb() {
+        return procStatusMb("VmHWM:");
+    }
+
+    /** Current resident set size of this process in MiB (VmRSS), or -1 where /proc is unavailable. */
+    static double currentRssMb() {
+        return procStatusMb("VmRSS:");
+    }
+
+    private static double procStatusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }
@@ -114,5 +187,21 @@ final class BenchCommand implements Callable<Integer> {
             return -1;
         }
         return -1;
+    }
+
+    /** The malloc this process runs with: a preloaded jemalloc or tcmalloc (see the launcher), else the C library's. */
+    static String mallocInUse() {
+        try {
+            String maps = Files.readString(Path.of("/proc/self/maps"));
+            if (maps.contains("libjemalloc")) {
+                return "jemalloc";
+            }
+            if (maps.contains("libtcmalloc")) {
+                return "tcmalloc";
+            }
+            return "libc";
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 }

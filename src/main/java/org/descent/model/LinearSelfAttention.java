@@ -34,15 +34,86 @@ public final class LinearSelfAttention {
      * @return {@code [ŷ [B]]}, or {@code [ŷ [B], hidden [L+1, B, T, D]]} when {@code keepHidden}
      */
     public static NDList forward(NDArray tokens, List<NDArray[]> layerWeights, int depth, boolean keepHidden) {
+        NDArray mask = contextMask(tokens);
+        List<NDArray[]> products = products(tokens, layerWeights);
+        NDArray z = tokens; // [B, T, D]
+        List<NDArray> hidden = keepHidden ? new ArrayList<>() : null;
+        if (keepHidden) {
+            hidden.add(z);
+        }
+        for (int l = 0; l < depth; l++) {
+            z = layer(z, products.get(l % products.size()), mask);
+            if (keepHidden) {
+                hidden.add(z);
+            }
+        }
+        NDArray preds = z.get(new NDIndex(":, -1, -1")).neg(); // [B]
+        return keepHidden ? new NDList(preds, NDArrays.stack(new NDList(hidden))) : new NDList(preds);
+    }
+
+    /**
+     * The prediction {@code ŷ [B]} alone, computed with less work than {@link #forward}: the first L − 1 layers update
+     * every token as in {@code forward}, the last layer only the query token's label entry, the one entry the readout
+     * reads. With {@code q} the query row and {@code zᵢ} the context rows entering the last layer,
+     * {@code u = q (W_KᵀW_Q)ᵀ} and {@code p = (P W_V)[d, :]} (the label row), that entry moves by
+     * {@code (1/N) Σ_{i<N} (u·zᵢ)(zᵢ·p)}, which is {@code [Z (W_KᵀW_Q)ᵀ C (P W_V)ᵀ][N, d]} regrouped: no
+     * {@code [B, D, D]} matrix C and no update of the context rows for the last layer. Equal to {@code forward}'s
+     * ŷ up to rounding (the sums are ordered differently); training and the float64 evaluation use it.
+     *
+     * @param tokens {@code [B, T, D]}; its manager owns every intermediate and the result
+     * @param layerWeights as for {@link #forward}
+     * @param depth number of layer applications L
+     * @return {@code ŷ [B]}
+     */
+    public static NDArray predict(NDArray tokens, List<NDArray[]> layerWeights, int depth) {
+        NDArray mask = contextMask(tokens);
+        List<NDArray[]> products = products(tokens, layerWeights);
+        NDArray z = tokens; // [B, T, D]
+        for (int l = 0; l < depth - 1; l++) {
+            z = layer(z, products.get(l % products.size()), mask);
+        }
+        NDArray[] w = products.get((depth - 1) % products.size());
+        NDArray query = z.get(new NDIndex(":, -1, :")); // q [B, D]
+        NDArray u = query.matMul(w[0]).expandDims(2); // [B, D, 1]
+        NDArray scores = z.batchMatMul(u); // u·z_t [B, T, 1]
+        NDArray values = z.matMul(w[2]); // z_t·p [B, T, 1]
+        NDArray move = scores.mul(values).mul(mask).sum(new int[] {1, 2}); // (1/N) Σ_{t<N}, [B]
+        return query.get(new NDIndex(":, -1")).add(move).neg(); // ŷ = −(q_d + move)
+    }
+
+    /**
+     * The context mask {@code m [T, 1]}: {@code 1/N} for the N context tokens, 0 for the query, in the tokens' scope
+     * and type. Sums over context tokens are sums over all tokens weighted by m, so no slice of Z (whose gradient
+     * would be a zero-filled copy of Z) is needed.
+     */
+    private static NDArray contextMask(NDArray tokens) {
+        long n = contextLength(tokens);
+        double[] m = new double[(int) n + 1];
+        java.util.Arrays.fill(m, 0, (int) n, 1.0 / n);
+        return tokens.getManager().create(m, new ai.djl.ndarray.types.Shape(n + 1, 1))
+                .toType(tokens.getDataType(), false);
+    }
+
+    /** Number of context tokens N of {@code tokens [B, N+1, D]}, after checking the shape. */
+    private static long contextLength(NDArray tokens) {
         if (tokens.getShape().dimension() != 3) {
             throw new IllegalArgumentException("LSA: tokens must be [B, N+1, D], got " + tokens.getShape());
         }
-        long dim = tokens.getShape().get(2);
         long n = tokens.getShape().get(1) - 1;
         if (n < 1) {
             throw new IllegalArgumentException("LSA: a prompt needs at least one context token, got shape "
                     + tokens.getShape());
         }
+        return n;
+    }
+
+    /**
+     * Per distinct layer {@code [(W_KᵀW_Q)ᵀ [D, D], (P W_V)ᵀ [D, D], (P W_V)[d, :]ᵀ [D, 1]]} in the tokens' scope and
+     * type. The last, the label row of {@code P W_V} as a column, is computed on its own rather than sliced out of
+     * the second: a contiguous column makes the matrix product with the context rows several times faster.
+     */
+    private static List<NDArray[]> products(NDArray tokens, List<NDArray[]> layerWeights) {
+        long dim = tokens.getShape().get(2);
         NDManager scope = tokens.getManager();
         DataType type = tokens.getDataType();
         List<NDArray[]> products = new ArrayList<>(layerWeights.size());
@@ -55,34 +126,36 @@ public final class LinearSelfAttention {
             NDArray wk = local(scope, w[1], type);
             NDArray wv = local(scope, w[2], type);
             NDArray p = local(scope, w[3], type);
-            NDArray kqT = wq.transpose().matMul(wk); // (W_Kᵀ W_Q)ᵀ = W_Qᵀ W_K, [D, D]
-            NDArray pvT = wv.transpose().matMul(p.transpose()); // (P W_V)ᵀ, [D, D]
-            products.add(new NDArray[] {kqT, pvT});
+            NDArray kqT = own(scope, own(scope, wq.transpose()).matMul(wk)); // (W_Kᵀ W_Q)ᵀ = W_Qᵀ W_K, [D, D]
+            NDArray pvT = own(scope, own(scope, wv.transpose()).matMul(own(scope, p.transpose()))); // (P W_V)ᵀ
+            NDArray labelRow = own(scope, own(scope, own(scope, p.get(new NDIndex("-1:, :"))).matMul(wv))
+                    .transpose()); // (P W_V)[d, :]ᵀ, [D, 1]
+            products.add(new NDArray[] {kqT, pvT, labelRow});
         }
-        NDIndex context = new NDIndex(":, :-1, :");
-        NDArray z = tokens; // [B, T, D]
-        List<NDArray> hidden = keepHidden ? new ArrayList<>() : null;
-        if (keepHidden) {
-            hidden.add(z);
-        }
-        for (int l = 0; l < depth; l++) {
-            NDArray[] w = products.get(l % products.size());
-            NDArray zc = z.get(context); // [B, N, D]
-            NDArray c = zc.transpose(0, 2, 1).batchMatMul(zc).div(n); // [B, D, D]
-            NDArray delta = z.matMul(w[0]).batchMatMul(c).matMul(w[1]); // [B, T, D]
-            z = z.add(delta);
-            if (keepHidden) {
-                hidden.add(z);
-            }
-        }
-        NDArray preds = z.get(new NDIndex(":, -1, -1")).neg(); // [B]
-        return keepHidden ? new NDList(preds, NDArrays.stack(new NDList(hidden))) : new NDList(preds);
+        return products;
     }
 
-    /** A copy of a weight in {@code scope} and {@code type} that keeps the autograd link to the original. */
+    /**
+     * One layer on all tokens, {@code [B, T, D]}: {@code Z + Z (W_KᵀW_Q)ᵀ C (P W_V)ᵀ} with
+     * {@code C = Z_cᵀZ_c/N = (m ⊙ Z)ᵀ Z} ({@code [B, D, D]}, m the context mask).
+     */
+    private static NDArray layer(NDArray z, NDArray[] w, NDArray mask) {
+        NDArray c = z.mul(mask).transpose(0, 2, 1).batchMatMul(z); // [B, D, D]
+        NDArray delta = z.matMul(w[0]).batchMatMul(c).matMul(w[1]); // [B, T, D]
+        return z.add(delta);
+    }
+
+    /**
+     * A weight in {@code type} that keeps the autograd link to the original: the weight itself when it has the type
+     * already (no copy), else a converted copy owned by {@code scope}.
+     */
     private static NDArray local(NDManager scope, NDArray weight, DataType type) {
-        NDArray copy = weight.toType(type, true);
-        copy.attach(scope);
-        return copy;
+        return weight.getDataType() == type ? weight : own(scope, weight.toType(type, true));
+    }
+
+    /** Hands {@code a} to {@code scope}: results of operations on model-owned weights belong to the weights' manager. */
+    private static NDArray own(NDManager scope, NDArray a) {
+        a.attach(scope);
+        return a;
     }
 }

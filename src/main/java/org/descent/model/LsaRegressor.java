@@ -1,7 +1,6 @@
 package org.descent.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -66,7 +65,7 @@ public final class LsaRegressor implements QuerySensitivity {
             int end = Math.min(prompts.size(), start + CHUNK);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray tokens = prompts.slice(start, end).tokensArray(scope, DataType.FLOAT64);
-                NDArray preds = LinearSelfAttention.forward(tokens, arrays(scope), weights.depth(), false).head();
+                NDArray preds = LinearSelfAttention.predict(tokens, arrays(scope), weights.depth());
                 System.arraycopy(preds.toDoubleArray(), 0, out, start, end - start);
             }
         }
@@ -108,8 +107,7 @@ public final class LsaRegressor implements QuerySensitivity {
                 tokens.setRequiresGradient(true);
                 synchronized (org.descent.regressor.Autograd.LOCK) {
                     try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
-                        NDList res = LinearSelfAttention.forward(tokens, arrays(scope), weights.depth(), false);
-                        gc.backward(res.head().sum());
+                        gc.backward(LinearSelfAttention.predict(tokens, arrays(scope), weights.depth()).sum());
                     }
                 }
                 NDArray grad = tokens.getGradient();

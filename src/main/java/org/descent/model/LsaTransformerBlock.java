@@ -149,11 +149,30 @@ public final class LsaTransformerBlock extends AbstractBlock {
 
     /** A double-precision snapshot of the current weights. */
     public LsaWeights weights() {
-        List<LsaLayerWeights> layers = new ArrayList<>();
+        float[][] values = new float[4 * layerParams.size()][];
+        int i = 0;
         for (Parameter[] ps : layerParams) {
+            for (Parameter p : ps) {
+                values[i++] = p.getArray().toFloatArray(); // no new array in the model's manager
+            }
+        }
+        return weightsFrom(values);
+    }
+
+    /**
+     * Weights of this block's architecture from host copies of its parameters, in {@link #orderedParameters()}
+     * order, each {@code D·D} floats row-major.
+     */
+    public LsaWeights weightsFrom(float[][] parameters) {
+        if (parameters.length != 4 * layerParams.size()) {
+            throw new IllegalArgumentException("LSA: " + parameters.length + " parameter arrays for "
+                    + layerParams.size() + " distinct layers");
+        }
+        List<LsaLayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < layerParams.size(); l++) {
             double[][] m = new double[4][];
             for (int k = 0; k < 4; k++) {
-                float[] f = ps[k].getArray().toFloatArray(); // no new array in the model's manager
+                float[] f = parameters[4 * l + k];
                 m[k] = new double[f.length];
                 for (int i = 0; i < f.length; i++) {
                     m[k][i] = f[i];
@@ -166,12 +185,24 @@ public final class LsaTransformerBlock extends AbstractBlock {
 
     /** Runs the forward pass on {@code tokens [B, N+1, D]} with the current parameters. */
     public NDList forward(NDArray tokens, boolean keepHidden) {
+        return LinearSelfAttention.forward(tokens, parameterArrays(), depth, keepHidden);
+    }
+
+    /**
+     * The prediction {@code ŷ [B]} on {@code tokens [B, N+1, D]} with the current parameters, by the cheaper
+     * regrouping of {@link LinearSelfAttention#predict} (what training differentiates).
+     */
+    public NDArray predict(NDArray tokens) {
+        return LinearSelfAttention.predict(tokens, parameterArrays(), depth);
+    }
+
+    private List<NDArray[]> parameterArrays() {
         List<NDArray[]> arrays = new ArrayList<>(layerParams.size());
         for (Parameter[] ps : layerParams) {
             arrays.add(new NDArray[] {
                 ps[0].getArray(), ps[1].getArray(), ps[2].getArray(), ps[3].getArray()});
         }
-        return LinearSelfAttention.forward(tokens, arrays, depth, keepHidden);
+        return arrays;
     }
 
     @Override

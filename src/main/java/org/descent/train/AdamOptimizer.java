@@ -2,7 +2,6 @@ package org.descent.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
@@ -60,34 +59,29 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Applies one update in place.
+     * Applies one update in place, each parameter in one fused engine call (no intermediate arrays, no per-op
+     * round trip from Java): PyTorch's update rewritten as
+     * {@code w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε·√(1−β₂ᵗ))}, which is the formula above with the bias
+     * corrections moved out of the square root (equal up to float rounding).
      *
-     * @param scope owner of every temporary (a per-step manager)
      * @param params parameters, updated in place
-     * @param grads gradients, same order; may be scaled in place
+     * @param grads gradients, same order (left unchanged)
      * @param lr learning rate for this step
+     * @param gradScale factor applied to every gradient first (gradient clipping; 1 for none)
      */
-    public void update(NDManager scope, List<NDArray> params, List<NDArray> grads, double lr) {
+    public void update(List<NDArray> params, List<NDArray> grads, double lr, double gradScale) {
         step++;
         // StrictMath: Math.pow may differ by an ulp between interpreted and JIT-compiled code, which would make a
         // run's numbers depend on when the JIT kicked in (seen as late divergence of identical-seed runs)
         double bc1 = 1 - StrictMath.pow(beta1, step);
-        double sqrtBc2 = Math.sqrt(1 - StrictMath.pow(beta2, step));
+        double sqrtBc2 = StrictMath.sqrt(1 - StrictMath.pow(beta2, step));
+        float stepSize = (float) (lr * sqrtBc2 / bc1);
+        float eps = (float) (epsilon * sqrtBc2);
         for (int i = 0; i < params.size(); i++) {
-            NDArray g = grads.get(i);
-            NDArray m = means.get(i);
-            NDArray v = variances.get(i);
-            m.muli(beta1).addi(g.mul(1 - beta1));
-            v.muli(beta2).addi(g.square().muli(1 - beta2));
-            NDArray denom = local(scope, v.sqrt()).divi(sqrtBc2).addi(epsilon);
-            NDArray update = local(scope, m.div(denom)).muli(lr / bc1);
-            params.get(i).subi(update);
+            NDArray w = params.get(i);
+            w.getNDArrayInternal().adamUpdate(new NDList(w, grads.get(i), means.get(i), variances.get(i)),
+                    new NDList(w), (float) lr, stepSize, 0f, (float) gradScale,
+                    -1f, (float) beta1, (float) beta2, eps, false, false);
         }
-    }
-
-    /** Results of ops on model-owned arrays belong to the model's manager; move them to the step's scope. */
-    private static NDArray local(NDManager scope, NDArray a) {
-        a.attach(scope);
-        return a;
     }
 }

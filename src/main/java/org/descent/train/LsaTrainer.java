@@ -1,8 +1,9 @@
 package org.descent.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
@@ -39,6 +40,25 @@ public final class LsaTrainer {
         String save(TrainingState state, String status);
     }
 
+    /**
+     * The parts of a training step, in the order they run, timed separately (on the CPU every engine call is
+     * synchronous, so each phase's time is its own work).
+     */
+    public enum Phase {
+        /** drawing the batch (inputs, task, labels, token layout) */
+        SAMPLING,
+        /** the model's predictions and the loss */
+        FORWARD,
+        /** gradients by reverse-mode autodiff */
+        BACKWARD,
+        /** copying the loss and the squared gradient norm to the host, one read per step (divergence check, clipping) */
+        HOST_SYNC,
+        /** the fused Adam update and resetting the gradients */
+        OPTIMIZER,
+        /** the host copy of the state the step started from (kept to save the last good state on divergence) */
+        STATE_COPY
+    }
+
     private final NDManager manager;
     private final LsaTransformerBlock block;
     private final TaskSampler sampler;
@@ -47,6 +67,7 @@ public final class LsaTrainer {
     private final AdamOptimizer adam;
     private final float[] losses;
     private final long[] stepNanos;
+    private final long[][] phaseNanos; // [Phase][step]
     private int step;
 
     private LsaTrainer(NDManager manager, LsaTransformerBlock block, TaskSampler sampler, TrainConfig config,
@@ -68,6 +89,7 @@ public final class LsaTrainer {
         this.step = step;
         this.losses = Arrays.copyOf(history, config.steps());
         this.stepNanos = new long[config.steps()];
+        this.phaseNanos = new long[Phase.values().length][config.steps()];
     }
 
     /** A trainer for a new model with the given initial weights. */
@@ -114,27 +136,67 @@ public final class LsaTrainer {
         return Arrays.copyOf(stepNanos, step);
     }
 
+    /** Wall-clock nanoseconds of {@code phase} in each step run by this trainer (0 before a resume). */
+    public long[] phaseNanos(Phase phase) {
+        return Arrays.copyOf(phaseNanos[phase.ordinal()], step);
+    }
+
     /** A host-side copy of the full training state. */
     public TrainingState snapshot() {
         return parameterSnapshot().withLosses(losses);
     }
 
-    /** Weights and Adam moments at the current step, without the loss history (cheap enough for every step). */
+    /**
+     * Weights and Adam moments at the current step, without the loss history: one engine call gathers them, one
+     * read copies them to the host (cheap enough for every step).
+     */
     private ParameterSnapshot parameterSnapshot() {
-        float[][] means = new float[params.size()][];
-        float[][] vars = new float[params.size()][];
-        List<NDArray> state = adam.state();
-        for (int i = 0; i < params.size(); i++) {
-            means[i] = state.get(i).toFloatArray();
-            vars[i] = state.get(params.size() + i).toFloatArray();
+        NDList all = new NDList(params);
+        all.addAll(adam.state()); // means, then variances
+        float[] flat;
+        try (NDManager scope = manager.newSubManager()) {
+            NDList flattened = new NDList(all.size());
+            for (NDArray a : all) {
+                NDArray f = a.reshape(-1);
+                f.attach(scope);
+                flattened.add(f);
+            }
+            NDArray gathered = NDArrays.concat(flattened);
+            gathered.attach(scope);
+            flat = gathered.toFloatArray();
         }
-        return new ParameterSnapshot(block.weights(), means, vars, step);
+        return new ParameterSnapshot(flat, step);
     }
 
-    /** The parameter part of a {@link TrainingState}; the losses are attached only when it is saved. */
-    private record ParameterSnapshot(LsaWeights weights, float[][] means, float[][] vars, int step) {
+    /**
+     * The parameter part of a {@link TrainingState} as one flat copy (parameters, Adam means, Adam variances, each
+     * in parameter order); the losses are attached, and the weights converted, only when it is saved.
+     */
+    private final class ParameterSnapshot {
+        private final float[] flat;
+        private final int step;
+
+        ParameterSnapshot(float[] flat, int step) {
+            this.flat = flat;
+            this.step = step;
+        }
+
+        int step() {
+            return step;
+        }
+
         TrainingState withLosses(float[] all) {
-            return new TrainingState(weights, means, vars, step, Arrays.copyOf(all, step));
+            int k = params.size();
+            float[][] parts = new float[3 * k][];
+            int offset = 0;
+            for (int i = 0; i < 3 * k; i++) {
+                int size = (int) params.get(i % k).getShape().size();
+                parts[i] = Arrays.copyOfRange(flat, offset, offset + size);
+                offset += size;
+            }
+            return new TrainingState(block.weightsFrom(Arrays.copyOfRange(parts, 0, k)),
+                    Arrays.copyOfRange(parts, k, 2 * k), Arrays.copyOfRange(parts, 2 * k, 3 * k), step,
+                    Arrays.copyOf(all, step));
         }
     }
 
@@ -161,28 +223,36 @@ public final class LsaTrainer {
         while (step < config.steps()) {
             long t0 = System.nanoTime();
             ParameterSnapshot current = step == lastGood.step() ? lastGood : parameterSnapshot(); // this step's weights
+            long copied = System.nanoTime();
             double lr = config.learningRate(step);
             double loss;
             try (NDManager scope = manager.newSubManager()) {
                 PromptBatch batch = sampler.sample(scope, config.batchSize(),
                         Seeds.derive(config.seed(), Seeds.TRAIN, step));
+                long sampled = System.nanoTime();
                 NDArray lossArray;
+                long forwarded;
                 try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                    NDArray preds = block.forward(batch.tokens(), false).head(); // [B]
+                    NDArray preds = block.predict(batch.tokens()); // [B]
                     lossArray = preds.sub(batch.targets()).square().mean(); // MSE, no 1/2
+                    forwarded = System.nanoTime();
                     gc.backward(lossArray);
                 }
-                loss = lossArray.getFloat();
-                List<NDArray> grads = new ArrayList<>(params.size());
-                double sq = 0;
+                long backwarded = System.nanoTime();
+                NDList grads = new NDList(params.size());
+                NDList flat = new NDList(params.size());
                 for (NDArray p : params) {
                     NDArray g = p.getGradient();
                     g.attach(scope);
                     grads.add(g);
+                    flat.add(g.reshape(-1));
                 }
-                for (NDArray g : grads) {
-                    sq += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
-                }
+                // the loss and the squared gradient norm in one host read
+                float[] read = NDArrays.stack(new NDList(lossArray,
+                        NDArrays.concat(flat).square().sum())).toFloatArray();
+                loss = read[0];
+                double sq = read[1];
+                long synced = System.nanoTime();
                 if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
                     String what = !Double.isFinite(loss) ? "the loss is " + loss : "a gradient is not finite";
                     String where = sink.save(lastGood.withLosses(losses), "diverged");
@@ -190,14 +260,18 @@ public final class LsaTrainer {
                             "The last good state (after step " + lastGood.step() + ") was saved to " + where);
                 }
                 double norm = Math.sqrt(sq);
-                if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-                    double scale = config.clipNorm() / norm;
-                    grads.forEach(g -> g.muli(scale));
-                }
-                adam.update(scope, params, grads, lr);
+                double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
+                adam.update(params, grads, lr, scale);
                 for (NDArray g : grads) {
                     g.muli(0); // gradients accumulate in libtorch: reset them for the next step
                 }
+                long updated = System.nanoTime();
+                phaseNanos[Phase.STATE_COPY.ordinal()][step] = copied - t0;
+                phaseNanos[Phase.SAMPLING.ordinal()][step] = sampled - copied;
+                phaseNanos[Phase.FORWARD.ordinal()][step] = forwarded - sampled;
+                phaseNanos[Phase.BACKWARD.ordinal()][step] = backwarded - forwarded;
+                phaseNanos[Phase.HOST_SYNC.ordinal()][step] = synced - backwarded;
+                phaseNanos[Phase.OPTIMIZER.ordinal()][step] = updated - synced;
             }
             lastGood = current; // its loss and gradients were finite
             losses[step] = (float) loss;

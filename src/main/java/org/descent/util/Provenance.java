@@ -37,6 +37,7 @@ public final class Provenance {
         out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         out.put("cpus", Runtime.getRuntime().availableProcessors());
+        out.put("cpu_model", cpuModel());
         out.put("device", device.toString());
         out.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
         out.put("torch_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "default"));
@@ -52,6 +53,16 @@ public final class Provenance {
         }
         String status = run("git", "status", "--porcelain", "--untracked-files=no");
         return head.trim() + (status != null && !status.isBlank() ? "-dirty" : "");
+    }
+
+    /** The CPU's model name from /proc/cpuinfo ("unknown" elsewhere): timings are only comparable on one CPU. */
+    public static String cpuModel() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "unknown";
+        }
     }
 
     private static String run(String... cmd) {

@@ -180,7 +180,7 @@ class FailureDrillTest {
                 "-Djava.awt.headless=true", "-Ddescent.rescue.dir=" + rescue, "-Xmx512m", "org.descent.cli.Main"));
         cmd.addAll(List.of(cliArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("MKL_CBWR", "COMPATIBLE");
+        pb.environment().put("MKL_CBWR", "AUTO");
         return pb;
     }
 

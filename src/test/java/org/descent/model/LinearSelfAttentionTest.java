@@ -179,6 +179,110 @@ class LinearSelfAttentionTest {
     }
 
     @Test
+    void predictEqualsTheFullForwardsReadoutInFloat32() {
+        PromptSet p = prompts(5, 7, 256, 17);
+        // weights of scale 0.25 keep 3-layer predictions O(1-100), where float32 rounding is the only difference
+        LsaLayerWeights shared = scaled(randomWeights(6, 1, 31), 0.5).layer(0);
+        for (LsaWeights w : List.of(scaled(randomWeights(6, 1, 21), 0.5), scaled(randomWeights(6, 3, 22), 0.5),
+                new LsaWeights(List.of(shared), 3))) {
+            try (NDManager scope = manager.newSubManager()) {
+                LsaTransformerBlock block = LsaTransformerBlock.withWeights(scope, w);
+                NDArray tokens = p.tokensArray(scope, DataType.FLOAT32);
+                double[] fast = block.predict(tokens).toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] full = block.forward(tokens, false).head().toType(DataType.FLOAT64, false).toDoubleArray();
+                assertClose(fast, full, FLOAT32_TOL, w.depth() + "-layer" + (w.weightTied() ? " tied" : "")
+                        + " predict vs forward readout");
+            }
+        }
+    }
+
+    /**
+     * The gradient training uses (autograd through {@link LinearSelfAttention#predict}) against central finite
+     * differences of the loss under the token-by-token EJML formula, for every weight of a 2-layer model.
+     */
+    @Test
+    void trainingGradientEqualsFiniteDifferencesOfTheExplicitFormula() {
+        PromptSet p = prompts(2, 4, 8, 18);
+        LsaWeights w = randomWeights(3, 2, 23);
+        double[] y = p.targets();
+        double[] autograd = new double[2 * 4 * 9];
+        try (NDManager scope = manager.newSubManager()) {
+            List<NDArray[]> arrays = new java.util.ArrayList<>();
+            for (LsaLayerWeights l : w.layers()) {
+                NDArray[] a = new NDArray[4];
+                for (int k = 0; k < 4; k++) {
+                    a[k] = scope.create(l.matrices()[k], new Shape(3, 3));
+                    a[k].setRequiresGradient(true);
+                }
+                arrays.add(a);
+            }
+            NDArray tokens = p.tokensArray(scope, DataType.FLOAT64);
+            try (ai.djl.training.GradientCollector gc = scope.getEngine().newGradientCollector()) {
+                NDArray preds = LinearSelfAttention.predict(tokens, arrays, 2);
+                gc.backward(preds.sub(scope.create(y)).square().mean());
+            }
+            for (int l = 0; l < 2; l++) {
+                for (int k = 0; k < 4; k++) {
+                    double[] g = arrays.get(l)[k].getGradient().toDoubleArray();
+                    System.arraycopy(g, 0, autograd, (4 * l + k) * 9, 9);
+                }
+            }
+        }
+        double h = 1e-6;
+        double[] numeric = new double[autograd.length];
+        for (int i = 0; i < numeric.length; i++) {
+            numeric[i] = (mse(perturbed(w, i, h), p, y) - mse(perturbed(w, i, -h), p, y)) / (2 * h);
+        }
+        assertClose(autograd, numeric, FINITE_DIFFERENCE_TOL, "dLoss/dW: autograd of predict vs finite differences");
+    }
+
+    /** Central differences with h = 1e-6 in float64: truncation O(h²) and rounding O(ε/h) ≈ 1e-10 on O(1) values. */
+    static final double FINITE_DIFFERENCE_TOL = 1e-6;
+
+    private static double mse(LsaWeights w, PromptSet p, double[] y) {
+        double[] preds = explicitForward(w, p);
+        double s = 0;
+        for (int b = 0; b < y.length; b++) {
+            s += (preds[b] - y[b]) * (preds[b] - y[b]);
+        }
+        return s / y.length;
+    }
+
+    private static LsaWeights scaled(LsaWeights w, double factor) {
+        List<LsaLayerWeights> layers = new java.util.ArrayList<>();
+        for (LsaLayerWeights l : w.layers()) {
+            double[][] m = new double[4][];
+            for (int k = 0; k < 4; k++) {
+                m[k] = l.matrices()[k].clone();
+                for (int i = 0; i < m[k].length; i++) {
+                    m[k][i] *= factor;
+                }
+            }
+            layers.add(new LsaLayerWeights(l.dim(), m[0], m[1], m[2], m[3]));
+        }
+        return LsaWeights.of(layers);
+    }
+
+    /** {@code w} with weight entry {@code index} (layer-major, W_Q, W_K, W_V, P, row-major) moved by {@code delta}. */
+    private static LsaWeights perturbed(LsaWeights w, int index, double delta) {
+        int dim = w.dim();
+        int per = dim * dim;
+        List<LsaLayerWeights> layers = new java.util.ArrayList<>();
+        for (int l = 0; l < w.layers().size(); l++) {
+            double[][] m = new double[4][];
+            for (int k = 0; k < 4; k++) {
+                m[k] = w.layer(l).matrices()[k].clone();
+                int at = index - (4 * l + k) * per;
+                if (at >= 0 && at < per) {
+                    m[k][at] += delta;
+                }
+            }
+            layers.add(new LsaLayerWeights(dim, m[0], m[1], m[2], m[3]));
+        }
+        return LsaWeights.of(layers);
+    }
+
+    @Test
     void wrongWidthIsAClearError() {
         PromptSet p = prompts(3, 4, 4, 16);
         LsaRegressor r = new LsaRegressor("lsa", randomWeights(6, 1, 1), manager);
