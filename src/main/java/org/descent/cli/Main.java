@@ -92,11 +92,11 @@ public final class Main implements Runnable {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Prints descent's version. */
+    /** Prints descent's version and the git commit it was built from. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"descent " + org.descent.util.Provenance.descentVersion()};
+            return new String[] {org.descent.util.BuildInfo.summary()};
         }
     }
 }

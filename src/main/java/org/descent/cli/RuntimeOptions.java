@@ -44,7 +44,15 @@ public final class RuntimeOptions {
         if (System.getenv("DJL_OFFLINE") == null && System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        if ("cpu".equals(device) && System.getProperty(CUDA_PROBE_LOG_LEVEL) == null) {
+            // DJL probes for CUDA while loading the engine and warns when a CUDA runtime is installed without a
+            // usable driver; a CPU run does not care, a --device gpu or auto run keeps that warning.
+            System.setProperty(CUDA_PROBE_LOG_LEVEL, "error");
+        }
     }
+
+    /** The SLF4J simple-logger level of DJL's CUDA probe (see src/main/resources/simplelogger.properties). */
+    static final String CUDA_PROBE_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
 
     Device resolveDevice() {
         switch (device) {
