@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         description = "Time training steps of the default model (batch 2048, one full Adam step each: sampling, "
                 + "forward, backward, update) and report the median, plus peak RSS and float64 evaluation speed.")
 final class BenchCommand implements Callable<Integer> {
-    @Mixin ExperimentOptions experiment;
+    @Mixin ExperimentOptions.WithModel experiment;
     @Mixin RuntimeOptions runtime;
     @Spec CommandSpec spec;
 
