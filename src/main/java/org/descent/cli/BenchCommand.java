@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
                 + "host sync, update) and report the median wall time per step and per phase, the training "
                 + "thread's CPU time, peak and steady RSS, and float64 evaluation speed.")
 final class BenchCommand implements Callable<Integer> {
-    @Mixin ExperimentOptions experiment;
+    @Mixin ExperimentOptions.WithModel experiment;
     @Mixin RuntimeOptions runtime;
     @Spec CommandSpec spec;
 

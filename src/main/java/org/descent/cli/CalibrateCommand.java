@@ -41,7 +41,9 @@ final class CalibrateCommand implements Callable<Integer> {
     /** Exit code when a verdict is wrong or an interval method misses its coverage band. */
     static final int EXIT_MISCALIBRATED = 7;
 
-    @Mixin RuntimeOptions runtime;
+    @Mixin EngineOptions runtime;
+    @Mixin OutputOptions.Reports reports;
+    @Mixin OutputOptions.Quiet quiet;
     @Spec CommandSpec spec;
 
     @Option(names = "--fast", description = "The CI subset: ten cases on 4000 test prompts, and a short coverage "
@@ -68,18 +70,18 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace(null, reports);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path suiteFile = suite != null ? suite : ProbeCommand.DEFAULT_SUITE;
         ProbeSuite s = ProbeSuite.read(suiteFile);
         List<CalibrationCase> battery = selectCases();
-        Preflight.reports(runtime, err);
+        Preflight.reports(ws, err);
         long t0 = System.nanoTime();
         Calibration.Result result;
         try (ProbeRegistry registry = ProbeRegistry.builtIn(); NDManager manager = NDManager.newBaseManager(ws.device())) {
             s.plan(registry, suiteFile.toString());
-            result = Calibration.run(battery, s, registry, manager, runtime.quiet ? null : r -> err.printf(Locale.ROOT,
+            result = Calibration.run(battery, s, registry, manager, quiet.quiet ? null : r -> err.printf(Locale.ROOT,
                     "  %-22s %6.1f s%s%n", r.calibrationCase().name(), r.seconds(), wrong(r)));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -27,6 +27,9 @@ import picocli.CommandLine.Spec;
                 + "and write a report.")
 final class CompareCommand implements Callable<Integer> {
     @Mixin RuntimeOptions runtime;
+    @Mixin OutputOptions.Reports reports;
+    @Mixin EvaluationOptions evaluation;
+    @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "models/<run-id> folder.")
@@ -35,18 +38,15 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--dataset", paramLabel = "DIR", description = "Frozen evaluation set datasets/<name>.")
     Path dataset;
 
-    @Option(names = "--test-prompts", paramLabel = "B", description = "Fresh test prompts (default 10000).")
-    Integer testPrompts;
-
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the test prompts (default: the run's seed).")
     Long seed;
 
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace(null, reports);
         PrintWriter out = spec.commandLine().getOut();
-        Preflight.reports(runtime, spec.commandLine().getErr());
+        Preflight.reports(ws, spec.commandLine().getErr());
         Checkpoints.Loaded loaded;
         PromptSet frozen = null;
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
@@ -61,8 +61,7 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         var m = loaded.manifest();
-        EvalConfig eval = testPrompts == null ? EvalConfig.defaults()
-                : new EvalConfig(testPrompts, EvalConfig.defaults().searchPrompts());
+        EvalConfig eval = new EvalConfig(evaluation.testPrompts, EvalConfig.defaults().searchPrompts());
         ExperimentConfig cfg = new ExperimentConfig(m.task(), m.model(), seed == null ? m.train()
                 : m.train().withSeed(seed), eval);
         Preflight.memory(runtime, MemoryBudget.evaluation(cfg.task(), cfg.model(),
@@ -83,6 +82,8 @@ final class CompareCommand implements Callable<Integer> {
         }
         Console.verdict(out, compared.result(), compared.metrics());
         out.println("report: " + compared.report().resolve("report.html"));
-        return 0;
+        out.flush();
+        return failOn.exitCode(FailOnOption.ofComparison(compared.result().verdict()), compared.result().verdict(),
+                spec.commandLine().getErr());
     }
 }

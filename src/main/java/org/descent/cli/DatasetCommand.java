@@ -30,10 +30,11 @@ final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, paramLabel = "NAME", description = "Folder name under --datasets-dir.")
     String name;
 
-    @Option(names = "--count", defaultValue = "10000", paramLabel = "B", description = "Prompts (default 10000).")
+    @Option(names = "--count", defaultValue = "10000", paramLabel = "B", description = "Prompts (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--datasets-dir", defaultValue = "datasets", paramLabel = "DIR", description = "Root folder.")
+    @Option(names = "--datasets-dir", defaultValue = "datasets", paramLabel = "DIR",
+            description = "Root folder of datasets (default: ${DEFAULT-VALUE}).")
     Path datasetsDir;
 
     @Override

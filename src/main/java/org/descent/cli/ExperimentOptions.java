@@ -1,102 +1,92 @@
 package org.descent.cli;
 
 import java.nio.file.Path;
-import org.descent.experiment.EvalConfig;
+import java.util.function.Predicate;
 import org.descent.experiment.ExperimentConfig;
-import org.descent.model.ModelConfig;
-import org.descent.task.TaskConfig;
-import org.descent.train.TrainConfig;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
- * Options that define an experiment. Precedence: command-line option, then {@code --config} file, then defaults.
+ * Options that define an experiment, composed per command so that each lists only what it uses: this class is the
+ * task ({@code --config}, {@code --seed}, {@link TaskOptions}; {@code dataset}); {@link WithModel} adds the model and the
+ * optimiser ({@code bench}), {@link WithTraining} the run length ({@code train}), {@link WithEvaluation} the test
+ * prompts ({@code verify}).
+ *
+ * <p>Precedence: an option given on the command line, then the {@code --config} file (or the checkpoint being
+ * resumed), then the defaults shown in the help ({@link ExperimentDefaults}).
  */
-public final class ExperimentOptions {
+class ExperimentOptions {
     @Option(names = "--config", paramLabel = "FILE",
-            description = "JSON experiment config (keys task, model, train, eval); unknown keys are errors.")
+            description = "JSON experiment config (keys task, model, train, eval); its values replace the defaults "
+                    + "below, options given on the command line replace its values; unknown keys are errors.")
     Path config;
 
-    @Option(names = "--d", paramLabel = "D", description = "Input dimension d (default 10).")
-    Integer d;
-
-    @Option(names = "--n", paramLabel = "N", description = "Context examples per prompt N (default 10).")
-    Integer n;
-
-    @Option(names = "--inputs", paramLabel = "uniform|gaussian", description = "Input distribution (default uniform).")
-    String inputs;
-
-    @Option(names = "--input-scale", paramLabel = "A",
-            description = "Half-width of U(-A, A) or std of N(0, A²I) (default 1).")
-    Double inputScale;
-
-    @Option(names = "--noise", paramLabel = "SIGMA", description = "Label noise std σ (default 0).")
-    Double noise;
-
-    @Option(names = "--layers", paramLabel = "L", description = "LSA layers (default 1).")
-    Integer layers;
-
-    @Option(names = "--tied", description = "Weight-tied (recurrent) layers.")
-    Boolean tied;
-
-    @Option(names = "--init-scale", paramLabel = "STD", description = "Init std of every weight (default 0.1).")
-    Double initScale;
-
-    @Option(names = "--steps", paramLabel = "K", description = "Training steps.")
-    Integer steps;
-
-    @Option(names = "--batch", paramLabel = "B", description = "Prompts per training step (default 2048).")
-    Integer batch;
-
-    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (default 1e-3).")
-    Double lr;
-
-    @Option(names = "--schedule", paramLabel = "constant|cosine", description = "Learning-rate schedule.")
-    String schedule;
-
-    @Option(names = "--warmup", paramLabel = "K", description = "Linear warm-up steps (default 0).")
-    Integer warmup;
-
-    @Option(names = "--clip-norm", paramLabel = "C", description = "Global gradient-norm clip, 0 = off (default 10).")
-    Double clipNorm;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Run seed (default 0).")
+    @Option(names = "--seed", paramLabel = "S", description = "Run seed (default: ${DEFAULT-VALUE}).")
     Long seed;
 
-    @Option(names = "--checkpoint-every", paramLabel = "K", description = "Intermediate checkpoint every K steps.")
-    Integer checkpointEvery;
+    @Mixin TaskOptions task;
 
-    @Option(names = "--test-prompts", paramLabel = "B", description = "Fresh test prompts (default 10000).")
-    Integer testPrompts;
+    /** The command these options belong to: its parse result says which options were given. */
+    @Spec(Spec.Target.MIXEE) CommandSpec command;
 
     /** The experiment these options describe. */
     ExperimentConfig resolve() {
-        return resolve(config != null ? ExperimentConfig.load(config) : ExperimentConfig.defaults());
+        return resolve(ExperimentConfig.defaults());
     }
 
     /** These options applied over {@code base} (a config file, if given, replaces {@code base}). */
     ExperimentConfig resolve(ExperimentConfig base) {
-        if (config != null) {
-            base = ExperimentConfig.load(config);
+        ExperimentConfig c = config != null ? ExperimentConfig.load(config) : base;
+        Predicate<String> given = given();
+        if (given.test("--seed")) {
+            c = new ExperimentConfig(c.task(), c.model(), c.train().withSeed(seed), c.eval());
         }
-        TaskConfig t = base.task();
-        t = d != null ? t.withD(d) : t;
-        t = n != null ? t.withN(n) : t;
-        t = inputs != null || inputScale != null ? t.withInputs(or(inputs, t.inputs()), or(inputScale, t.inputScale()))
-                : t;
-        t = noise != null ? t.withNoise(noise) : t;
-        ModelConfig m = base.model();
-        m = new ModelConfig(or(layers, m.layers()), or(tied, m.weightTied()), or(initScale, m.initScale()));
-        TrainConfig tr = base.train();
-        tr = new TrainConfig(or(steps, tr.steps()), or(batch, tr.batchSize()), or(lr, tr.lr()), tr.beta1(),
-                tr.beta2(), tr.epsilon(), or(clipNorm, tr.clipNorm()), or(schedule, tr.schedule()),
-                or(warmup, tr.warmupSteps()), tr.minLrFraction(), or(seed, tr.seed()),
-                or(checkpointEvery, tr.checkpointEvery()));
-        EvalConfig e = base.eval();
-        e = new EvalConfig(or(testPrompts, e.testPrompts()), e.searchPrompts());
-        return new ExperimentConfig(t, m, tr, e);
+        return apply(task.apply(c, given), given);
     }
 
-    private static <T> T or(T value, T fallback) {
-        return value != null ? value : fallback;
+    /** The groups a subclass adds, applied in order. */
+    ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
+        return c;
+    }
+
+    /** Whether an option was given on the command line (rather than set to its default). */
+    private Predicate<String> given() {
+        ParseResult parsed = command == null || command.commandLine() == null ? null
+                : command.commandLine().getParseResult();
+        return name -> parsed != null && parsed.hasMatchedOption(name);
+    }
+
+    /** Task, model and optimiser: what a training step needs ({@code bench}). */
+    static class WithModel extends ExperimentOptions {
+        @Mixin ModelOptions model;
+        @Mixin OptimizerOptions optimizer;
+
+        @Override
+        ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
+            return optimizer.apply(model.apply(super.apply(c, given), given), given);
+        }
+    }
+
+    /** A whole training run: adds the number of steps and intermediate checkpoints ({@code train}). */
+    static class WithTraining extends WithModel {
+        @Mixin TrainingOptions training;
+
+        @Override
+        ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
+            return training.apply(super.apply(c, given), given);
+        }
+    }
+
+    /** Training and evaluation on fresh test prompts ({@code verify}). */
+    static final class WithEvaluation extends WithTraining {
+        @Mixin EvaluationOptions evaluation;
+
+        @Override
+        ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
+            return evaluation.apply(super.apply(c, given), given);
+        }
     }
 }

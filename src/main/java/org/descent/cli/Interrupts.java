@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.descent.experiment.Workspace;
 import org.descent.train.StopSignal;
 import org.descent.train.TrainingInterruptedException;
 import sun.misc.Signal;
@@ -102,11 +103,11 @@ final class Interrupts implements AutoCloseable {
     }
 
     /** The options a resume needs that the checkpoint does not record (output folder, device, threads). */
-    static List<String> resumeOptions(RuntimeOptions runtime) {
+    static List<String> resumeOptions(EngineOptions runtime, Workspace ws) {
         List<String> o = new ArrayList<>();
-        if (!runtime.modelsDir.equals(Path.of("models"))) {
+        if (!ws.modelsDir().equals(OutputOptions.Models.DEFAULT)) {
             o.add("--models-dir");
-            o.add(runtime.modelsDir.toString());
+            o.add(ws.modelsDir().toString());
         }
         if (!"cpu".equals(runtime.device)) {
             o.add("--device");

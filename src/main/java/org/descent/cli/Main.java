@@ -1,6 +1,8 @@
 package org.descent.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.descent.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +25,8 @@ public final class Main implements Runnable {
     public static final int EXIT_NON_FINITE = 5;
     /** Exit code when finished work could not be written where asked (it was rescued elsewhere, or lost: see message). */
     public static final int EXIT_OUTPUT_FAILED = 6;
+    /** Exit code when the verdict matched {@code --fail-on} (7 is {@code calibrate}'s miscalibration). */
+    public static final int EXIT_VERDICT = 8;
 
     @Override
     public void run() {
@@ -35,10 +39,19 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns the exit code (used by tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with its defaults, version, error messages and exit codes. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setDefaultValueProvider(new ExperimentDefaults());
+        // every command's -V/--version says what the top level says
+        cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("descent: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+            String message = ex instanceof CommandLine.UnmatchedArgumentException u ? unmatched(u) : ex.getMessage();
+            err.println("descent: " + message + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()
                     + " --help')");
             return EXIT_USAGE;
         });
@@ -67,7 +80,31 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        return cli;
+    }
+
+    /**
+     * An unknown command or option, named, with the closest known ones: "unknown command 'verfy'; did you mean
+     * 'verify'?".
+     */
+    static String unmatched(CommandLine.UnmatchedArgumentException ex) {
+        List<String> args = ex.getUnmatched();
+        if (args.isEmpty()) {
+            return ex.getMessage();
+        }
+        String first = args.get(0);
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        boolean option = first.startsWith("-");
+        if (option) {
+            String name = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+            List<String> names = new ArrayList<>();
+            spec.options().stream().filter(o -> !o.hidden()).forEach(o -> names.addAll(List.of(o.names())));
+            return "unknown option '" + name + "'" + Suggestions.didYouMean(name, names);
+        }
+        if (!spec.subcommands().isEmpty()) {
+            return "unknown command '" + first + "'" + Suggestions.didYouMean(first, spec.subcommands().keySet());
+        }
+        return "unexpected argument '" + first + "'" + (args.size() > 1 ? " (and " + (args.size() - 1) + " more)" : "");
     }
 
     /** An allocation failure in libtorch or the JVM that the memory estimate did not foresee. */
@@ -92,11 +129,11 @@ public final class Main implements Runnable {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Prints descent's version. */
+    /** Prints descent's version and the git commit it was built from. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"descent " + org.descent.util.Provenance.descentVersion()};
+            return new String[] {org.descent.util.BuildInfo.summary()};
         }
     }
 }

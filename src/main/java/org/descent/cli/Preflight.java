@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.descent.experiment.ExperimentConfig;
 import org.descent.experiment.MemoryBudget;
+import org.descent.experiment.Workspace;
 import org.descent.train.Checkpoints;
 import org.descent.util.OutputDirs;
 
@@ -15,15 +16,15 @@ final class Preflight {
     private Preflight() {}
 
     /** The models folder can take every checkpoint of the run (intermediate ones included). */
-    static void models(RuntimeOptions runtime, ExperimentConfig cfg, int fromStep, PrintWriter err) {
+    static void models(Workspace ws, ExperimentConfig cfg, int fromStep, PrintWriter err) {
         int every = cfg.train().checkpointEvery();
         long count = 1 + (every > 0 ? (cfg.train().steps() - fromStep) / every : 0);
         long bytes = count * Checkpoints.estimateBytes(cfg.task(), cfg.model(), cfg.train().steps());
-        output(runtime.modelsDir, "--models-dir", bytes, err);
+        output(ws.modelsDir(), "--models-dir", bytes, err);
     }
 
-    static void reports(RuntimeOptions runtime, PrintWriter err) {
-        output(runtime.reportsDir, "--reports-dir", REPORT_BYTES, err);
+    static void reports(Workspace ws, PrintWriter err) {
+        output(ws.reportsDir(), "--reports-dir", REPORT_BYTES, err);
     }
 
     static void output(Path dir, String option, long bytes, PrintWriter err) {

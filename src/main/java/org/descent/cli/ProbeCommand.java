@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.descent.probe.Hypotheses;
 import org.descent.probe.ModelUnderTest;
 import org.descent.probe.Outcome;
 import org.descent.probe.ProbeRegistry;
@@ -36,6 +37,9 @@ final class ProbeCommand implements Callable<Integer> {
     static final Path DEFAULT_SUITE = Path.of("probes", "default.json");
 
     @Mixin RuntimeOptions runtime;
+    @Mixin OutputOptions.Reports reports;
+    @Mixin OutputOptions.Quiet quiet;
+    @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
@@ -62,13 +66,26 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Override the suite's seed.")
     Long seed;
 
+    @Option(names = "--fail-on-hypotheses", split = ",", paramLabel = "H", defaultValue = Hypotheses.ONE_STEP_GD,
+            description = "The hypotheses whose verdicts --fail-on judges (any of them inconsistent: inconsistent; "
+                    + "all consistent: consistent; else inconclusive), from the summary table (default: "
+                    + "${DEFAULT-VALUE}).")
+    List<String> failOnHypotheses;
+
     @Override
     public Integer call() {
+        for (String h : failOnHypotheses) {
+            if (!Hypotheses.ALL.contains(h)) {
+                throw new IllegalArgumentException("--fail-on-hypotheses: unknown hypothesis '" + h + "'"
+                        + Suggestions.didYouMean(h, Hypotheses.ALL) + "; the hypotheses are "
+                        + String.join(", ", Hypotheses.ALL));
+            }
+        }
         runtime.configureEngine();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace(null, reports);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Preflight.reports(runtime, err);
+        Preflight.reports(ws, err);
         try (ProbeRegistry registry = ProbeRegistry.discover(probesDir)) {
             registry.warnings().forEach(w -> err.println("descent: " + w));
             ProbeSuite s;
@@ -96,7 +113,7 @@ final class ProbeCommand implements Callable<Integer> {
                     ModelUnderTest model = ModelLoader.load(checkpoint, task, manager)) {
                 Preflight.memory(runtime, MemoryBudget.prompts(model.task(), (long) s.testPrompts()
                         + s.searchPrompts(), "probe prompts"));
-                ProbeRunner.Listener listener = runtime.quiet ? null : (r, sec) -> err.printf(Locale.ROOT,
+                ProbeRunner.Listener listener = quiet.quiet ? null : (r, sec) -> err.printf(Locale.ROOT,
                         "  %-22s %-8s %7.2f s%n", r.probe(), r.status().label(), sec);
                 run = ProbeRunner.run(model, s, plan, manager, listener);
                 try {
@@ -114,8 +131,25 @@ final class ProbeCommand implements Callable<Integer> {
                         + ((Map<?, ?>) run.references().get(ProbeRunner.PREDICTION_CHECK)).get("summary"));
                 return Main.EXIT_NON_FINITE;
             }
-            return run.anyFailed() ? EXIT_PROBE_FAILED : 0;
+            if (run.anyFailed()) {
+                return EXIT_PROBE_FAILED;
+            }
+            out.flush();
+            return failOnExitCode(run, err);
         }
+    }
+
+    /** {@code --fail-on} applied to the combined verdict of {@code --fail-on-hypotheses} (a missing one is inconclusive). */
+    private int failOnExitCode(ProbeRun run, PrintWriter err) {
+        List<FailOnOption.Verdict> verdicts = new java.util.ArrayList<>();
+        List<String> labels = new java.util.ArrayList<>();
+        for (String h : failOnHypotheses) {
+            ProbeRun.Conclusion c = run.conclusions().get(h);
+            Outcome o = c == null ? Outcome.INCONCLUSIVE : c.outcome();
+            verdicts.add(FailOnOption.ofOutcome(o));
+            labels.add(h + " " + o.label() + (c == null ? " (no probe concluded on it)" : ""));
+        }
+        return failOn.exitCode(FailOnOption.all(verdicts), String.join(", ", labels), err);
     }
 
     static void print(PrintWriter out, ProbeRun run) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.descent.compare.SeedIntervals;
+import org.descent.experiment.Workspace;
 import org.descent.experiment.reproduce.Headline;
 import org.descent.experiment.reproduce.Preset;
 import org.descent.experiment.reproduce.PresetRun;
@@ -25,7 +26,11 @@ import picocli.CommandLine.Spec;
                 "Presets: von-oswald-single-layer, von-oswald-multi-layer, ahn-preconditioned, mahankali-nonlinear, "
                         + "garg-curves (--list describes them)."})
 final class ReproduceCommand implements Callable<Integer> {
-    @Mixin RuntimeOptions runtime;
+    @Mixin EngineOptions runtime;
+    @Mixin OutputOptions.Models models;
+    @Mixin OutputOptions.Reports reports;
+    @Mixin OutputOptions.Quiet quiet;
+    @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PRESET", description = "The preset to run.")
@@ -59,24 +64,30 @@ final class ReproduceCommand implements Callable<Integer> {
         if (seeds <= 0) {
             throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
         }
+        List<String> names = Presets.all().stream().map(Preset::name).toList();
+        if (!names.contains(preset)) {
+            throw new IllegalArgumentException("unknown preset '" + preset + "'" + Suggestions.didYouMean(preset, names)
+                    + " (descent reproduce --list shows them)");
+        }
         Preset p = Presets.named(preset);
         runtime.configureEngine();
         PrintWriter err = spec.commandLine().getErr();
-        Preflight.output(runtime.modelsDir, "--models-dir", 64L << 20, err);
-        Preflight.reports(runtime, err);
+        Workspace ws = runtime.workspace(models, reports);
+        Preflight.output(ws.modelsDir(), "--models-dir", 64L << 20, err);
+        Preflight.reports(ws, err);
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) {
             seedList.add(firstSeed + i);
         }
-        return runPreset(p, seedList, runtime, out, System.nanoTime());
+        return runPreset(p, seedList, ws, quiet.quiet, failOn, out, err, System.nanoTime());
     }
 
     /** Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code. */
-    static int runPreset(Preset p, List<Long> seedList, RuntimeOptions runtime, PrintWriter out, long t0) {
+    static int runPreset(Preset p, List<Long> seedList, Workspace ws, boolean quiet, FailOnOption failOn,
+            PrintWriter out, PrintWriter err, long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
-        try (PresetRun run = new PresetRun(runtime.workspace(), seedList, out,
-                steps -> new Progress("train", steps, 0, runtime.quiet))) {
+        try (PresetRun run = new PresetRun(ws, seedList, out, steps -> new Progress("train", steps, 0, quiet))) {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {
@@ -92,7 +103,8 @@ final class ReproduceCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "verdict: %s (%.0f s)%n", o.result().verdict().label().toUpperCase(Locale.ROOT),
                     (System.nanoTime() - t0) / 1e9);
             out.println("report: " + o.report().resolve("report.html"));
+            out.flush();
+            return failOn.exitCode(FailOnOption.ofClaim(o.result().verdict()), o.result().verdict().label(), err);
         }
-        return 0;
     }
 }

@@ -1,72 +1,17 @@
 package org.descent.cli;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import java.nio.file.Path;
 import org.descent.experiment.Workspace;
 import picocli.CommandLine.Option;
 
-/** Options about where a command runs and writes: device, threads, output folders. */
-public final class RuntimeOptions {
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto",
-            description = "Device for every tensor (default: ${DEFAULT-VALUE}). 'auto' picks a GPU when the PyTorch "
-                    + "engine sees one. See README 'Running on a GPU'.")
-    String device;
-
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "Intra-op threads of libtorch on CPU (default: ${DEFAULT-VALUE}; more than the free cores "
-                    + "makes it slower).")
-    int threads;
-
-    @Option(names = "--models-dir", defaultValue = "models", paramLabel = "DIR",
-            description = "Root of checkpoint folders (default: ${DEFAULT-VALUE}).")
-    Path modelsDir;
-
-    @Option(names = "--reports-dir", defaultValue = "reports", paramLabel = "DIR",
-            description = "Root of report folders (default: ${DEFAULT-VALUE}).")
-    Path reportsDir;
-
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
-    boolean quiet;
-
+/** Device, threads and the memory check: the runtime options of a command that estimates its memory first. */
+final class RuntimeOptions extends EngineOptions {
     @Option(names = "--skip-memory-check",
-            description = "Run even when the memory estimated from the shapes exceeds this machine's memory.")
+            description = "Run even when the memory estimated from the shapes exceeds this machine's memory (default: "
+                    + "check, and refuse with exit 2).")
     boolean skipMemoryCheck;
 
-    /** Sets engine properties; must run before the first DJL call of the process. */
-    void configureEngine() {
-        if (threads <= 0) {
-            throw new IllegalArgumentException("--threads must be a positive integer, got " + threads);
-        }
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        System.setProperty("java.awt.headless", "true");
-        if (System.getenv("DJL_OFFLINE") == null && System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-    }
-
-    Device resolveDevice() {
-        switch (device) {
-            case "cpu":
-                return Device.cpu();
-            case "gpu": {
-                int gpus = Engine.getInstance().getGpuCount();
-                if (gpus == 0) {
-                    throw new IllegalArgumentException("--device gpu: the PyTorch engine sees no GPU (this libtorch is "
-                            + Engine.getInstance().getVersion() + " " + System.getProperty("os.arch")
-                            + "); see README 'Running on a GPU'");
-                }
-                return Device.gpu();
-            }
-            case "auto":
-                return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-            default:
-                throw new IllegalArgumentException("--device must be cpu, gpu or auto, got \"" + device + "\"");
-        }
-    }
-
+    /** The workspace of a command that writes neither checkpoints nor reports (only its device matters). */
     Workspace workspace() {
-        return new Workspace(modelsDir, reportsDir, resolveDevice());
+        return workspace(null, null);
     }
 }

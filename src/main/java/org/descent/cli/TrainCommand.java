@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
                         + "state). Changing --steps under the cosine schedule stretches the learning-rate curve from the "
                         + "resume point on, so the run then differs from a direct run of the new length."})
 final class TrainCommand implements Callable<Integer> {
-    @Mixin ExperimentOptions experiment;
+    @Mixin ExperimentOptions.WithTraining experiment;
     @Mixin RuntimeOptions runtime;
+    @Mixin OutputOptions.Models models;
+    @Mixin OutputOptions.Quiet quiet;
     @Spec CommandSpec spec;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Checkpoint folder to continue from.")
@@ -39,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace(models, null);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TrainingState start = null;
@@ -83,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         int fromStep = start == null ? 0 : start.step();
         Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()));
-        Preflight.models(runtime, cfg, fromStep, err);
+        Preflight.models(ws, cfg, fromStep, err);
         String runId = RunDirectory.newRunId("train");
         out.printf(Locale.ROOT, "training run %s: steps %d to %d, checkpoints %s%n", runId, fromStep,
                 cfg.train().steps(), ws.modelsDir().resolve(runId + "-step<k>"));
@@ -91,10 +93,10 @@ final class TrainCommand implements Callable<Integer> {
         out.flush();
         OneStepGdExperiment.Trained trained;
         try (Interrupts interrupts = Interrupts.install(err);
-                Progress progress = new Progress("train", cfg.train().steps(), fromStep, runtime.quiet)) {
+                Progress progress = new Progress("train", cfg.train().steps(), fromStep, quiet.quiet)) {
             trained = TrainingRun.train(cfg, ws, runId, start, resumedFrom, progress, interrupts.stop(), err::println);
         } catch (TrainingInterruptedException e) {
-            return Interrupts.report(e, Interrupts.resumeOptions(runtime), out, err);
+            return Interrupts.report(e, Interrupts.resumeOptions(runtime, ws), out, err);
         }
         float[] losses = trained.state().losses();
         out.printf(Locale.ROOT, "trained %d steps in %.1f s (median %.2f ms/step), final loss %.5f%n",

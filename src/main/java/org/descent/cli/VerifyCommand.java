@@ -24,8 +24,12 @@ import picocli.CommandLine.Spec;
                 + "write a report to reports/<run-id>/.",
                 "Prints the verdict table, the report path and the time taken."})
 final class VerifyCommand implements Callable<Integer> {
-    @Mixin ExperimentOptions experiment;
+    @Mixin ExperimentOptions.WithEvaluation experiment;
     @Mixin RuntimeOptions runtime;
+    @Mixin OutputOptions.Models models;
+    @Mixin OutputOptions.Reports reports;
+    @Mixin OutputOptions.Quiet quiet;
+    @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
     @picocli.CommandLine.Option(names = "--seeds", defaultValue = "1", paramLabel = "S",
@@ -42,34 +46,34 @@ final class VerifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
         }
         ExperimentConfig cfg = experiment.resolve();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace(models, reports);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
                 MemoryBudget.evaluation(cfg.task(), cfg.model(), cfg.eval().testPrompts(), cfg.eval().searchPrompts()));
         if (seeds > 1) {
-            Preflight.output(runtime.modelsDir, "--models-dir", seeds * org.descent.train.Checkpoints.estimateBytes(
+            Preflight.output(ws.modelsDir(), "--models-dir", seeds * org.descent.train.Checkpoints.estimateBytes(
                     cfg.task(), cfg.model(), cfg.train().steps()), err);
-            Preflight.reports(runtime, err);
+            Preflight.reports(ws, err);
             java.util.List<Long> list = new java.util.ArrayList<>();
             for (int i = 0; i < seeds; i++) {
                 list.add(cfg.train().seed() + i);
             }
             return ReproduceCommand.runPreset(new org.descent.experiment.reproduce.VonOswaldSingleLayer(cfg), list,
-                    runtime, out, t0);
+                    ws, quiet.quiet, failOn, out, err, t0);
         }
         out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
                 cfg.train().steps(), ws.device());
         out.flush();
-        Preflight.models(runtime, cfg, 0, err);
-        Preflight.reports(runtime, err);
+        Preflight.models(ws, cfg, 0, err);
+        Preflight.reports(ws, err);
         OneStepGdExperiment.Trained trained;
         try (Interrupts interrupts = Interrupts.install(err);
-                Progress progress = new Progress("train", cfg.train().steps(), 0, runtime.quiet)) {
+                Progress progress = new Progress("train", cfg.train().steps(), 0, quiet.quiet)) {
             trained = TrainingRun.train(cfg, ws, null, null, progress, interrupts.stop(), err::println);
         } catch (TrainingInterruptedException e) {
-            return Interrupts.report(e, Interrupts.resumeOptions(runtime), out, err);
+            return Interrupts.report(e, Interrupts.resumeOptions(runtime, ws), out, err);
         }
         out.printf(Locale.ROOT, "trained in %.1f s (median %.2f ms/step); checkpoint %s%n", trained.seconds(),
                 trained.medianStepMs(), trained.checkpoint());
@@ -91,6 +95,7 @@ final class VerifyCommand implements Callable<Integer> {
         Console.verdict(out, compared.result(), compared.metrics());
         out.printf(Locale.ROOT, "report: %s%n", compared.report().resolve("report.html"));
         out.printf(Locale.ROOT, "total time: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        return 0;
+        out.flush();
+        return failOn.exitCode(FailOnOption.ofComparison(compared.result().verdict()), compared.result().verdict(), err);
     }
 }

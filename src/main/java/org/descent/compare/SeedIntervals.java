@@ -2,7 +2,7 @@ package org.descent.compare;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.commons.math3.distribution.TDistribution;
+import org.hipparchus.distribution.continuous.TDistribution;
 
 /**
  * Confidence intervals for the mean of a statistic over S independent training seeds: the Student t interval
@@ -103,6 +103,6 @@ public final class SeedIntervals {
     public static double quantile(int df, double level) {
         long key = ((long) df << 32) ^ Double.doubleToLongBits(level);
         return QUANTILES.computeIfAbsent(key,
-                k -> new TDistribution(null, df).inverseCumulativeProbability(0.5 + level / 2));
+                k -> new TDistribution(df).inverseCumulativeProbability(0.5 + level / 2));
     }
 }

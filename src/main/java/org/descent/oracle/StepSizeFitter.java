@@ -2,17 +2,17 @@ package org.descent.oracle;
 
 import java.util.Arrays;
 import java.util.function.ToDoubleFunction;
-import org.apache.commons.math3.optim.InitialGuess;
-import org.apache.commons.math3.optim.MaxEval;
-import org.apache.commons.math3.optim.PointValuePair;
-import org.apache.commons.math3.optim.SimpleBounds;
-import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
-import org.apache.commons.math3.optim.nonlinear.scalar.ObjectiveFunction;
-import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
-import org.apache.commons.math3.optim.univariate.BrentOptimizer;
-import org.apache.commons.math3.optim.univariate.SearchInterval;
-import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
-import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
+import org.hipparchus.optim.InitialGuess;
+import org.hipparchus.optim.MaxEval;
+import org.hipparchus.optim.PointValuePair;
+import org.hipparchus.optim.SimpleBounds;
+import org.hipparchus.optim.nonlinear.scalar.GoalType;
+import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
+import org.hipparchus.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
+import org.hipparchus.optim.univariate.BrentOptimizer;
+import org.hipparchus.optim.univariate.SearchInterval;
+import org.hipparchus.optim.univariate.UnivariateObjectiveFunction;
+import org.hipparchus.optim.univariate.UnivariatePointValuePair;
 import org.descent.model.LsaWeights;
 import org.descent.regressor.QuerySensitivity;
 import org.descent.task.PromptSet;
@@ -21,7 +21,7 @@ import org.ejml.data.DMatrixRMaj;
 /**
  * Fits the per-layer parameters of multi-step algorithms (K-step GD: η_1..η_K; K-step PGD with a fixed Γ:
  * η_1..η_K; K-layer GD++: η_1..η_K and γ_1..γ_{K−1}) by minimising their Monte-Carlo MSE over a fixed prompt set:
- * BOBYQA (commons-math3) within box bounds, Brent's method when there is one parameter.
+ * BOBYQA (Hipparchus) within box bounds, Brent's method when there is one parameter.
  *
  * <p>Dimension glossary: {@code B} prompts, {@code N} context examples, {@code d} input dimension, {@code K} steps.
  *

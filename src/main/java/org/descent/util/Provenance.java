@@ -16,10 +16,9 @@ import java.util.concurrent.TimeUnit;
 public final class Provenance {
     private Provenance() {}
 
-    /** Version of descent itself (from the jar manifest, or "dev" when run from classes). */
+    /** Version of descent itself ({@link BuildInfo#version()}). */
     public static String descentVersion() {
-        String v = Provenance.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return BuildInfo.version();
     }
 
     /** Collects the provenance record for a run on {@code device}. */
@@ -45,8 +44,14 @@ public final class Provenance {
         return out;
     }
 
-    /** {@code git rev-parse HEAD} plus "-dirty" when the work tree has changes; "unknown" outside a repository. */
+    /**
+     * The commit descent was built from ({@link BuildInfo#commit()}) plus "-dirty" when tracked files had changes; for
+     * a build that recorded none, {@code git rev-parse HEAD} of the current folder; "unknown" outside a repository.
+     */
     public static String gitCommit() {
+        if (!BuildInfo.commit().equals(BuildInfo.UNKNOWN)) {
+            return BuildInfo.commit() + (BuildInfo.dirty() ? "-dirty" : "");
+        }
         String head = run("git", "rev-parse", "HEAD");
         if (head == null || head.isBlank()) {
             return "unknown";

@@ -28,8 +28,7 @@ class CliTest {
 
     @Test
     void badArgumentsGiveOneLineErrors(@TempDir Path dir) throws IOException {
-        String[] common = {"--models-dir", dir.resolve("m").toString(), "--reports-dir", dir.resolve("r").toString(),
-            "-q"};
+        String[] common = {"--models-dir", dir.resolve("m").toString(), "-q"}; // train's output options
         assertOneLineError(run(concat(new String[] {"train", "--d", "0"}, common)), "d must be a positive integer");
         assertOneLineError(run(concat(new String[] {"train", "--n", "-1"}, common)), "n (context examples)");
         assertOneLineError(run(concat(new String[] {"train", "--batch", "0"}, common)), "batch size");
@@ -41,9 +40,10 @@ class CliTest {
         assertOneLineError(run("verify", "--no-such-option"), "no-such-option");
         Path cfg = Files.writeString(dir.resolve("c.json"), "{\"train\": {\"lr\": 1e-3, \"momentum\": 0.9}}");
         assertOneLineError(run(concat(new String[] {"train", "--config", cfg.toString()}, common)), "momentum");
+        String[] reports = {"--reports-dir", dir.resolve("r").toString()}; // compare writes a report only
         assertOneLineError(run(concat(new String[] {"compare", "--checkpoint", dir.resolve("nope").toString()},
-                common)), "no such checkpoint folder");
-        assertOneLineError(run(concat(new String[] {"compare", "--checkpoint", dir.toString()}, common)),
+                reports)), "no such checkpoint folder");
+        assertOneLineError(run(concat(new String[] {"compare", "--checkpoint", dir.toString()}, reports)),
                 "not a descent checkpoint");
         assertTrue(!Files.exists(dir.resolve("m")) || isEmpty(dir.resolve("m")), "nothing written on bad input");
     }
@@ -84,8 +84,11 @@ class CliTest {
 
         Path checkpoint = list(dir.resolve("models")).get(0);
         TestSupport.CliResult compare = run("compare", "--checkpoint", checkpoint.toString(), "--reports-dir",
-                dir.resolve("reports").toString(), "--test-prompts", "500");
-        assertEquals(0, compare.code(), compare.err());
+                dir.resolve("reports").toString(), "--test-prompts", "500", "--fail-on", "unsupported");
+        // --fail-on unsupported: exit 8 exactly when the printed verdict is not CONSISTENT
+        boolean consistent = compare.out().contains("verdict: CONSISTENT with");
+        assertEquals(consistent ? 0 : Main.EXIT_VERDICT, compare.code(), compare.out() + compare.err());
+        assertEquals(!consistent, compare.err().contains("matches --fail-on unsupported"), compare.err());
         assertEquals(3, list(dir.resolve("reports")).size());
 
         TestSupport.CliResult resume = run("train", "--resume", checkpoint.toString(), "--steps", "160", "--models-dir",
