@@ -49,11 +49,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--measure", defaultValue = "300", paramLabel = "K", description = "Timed steps (default 300).")
+    @Option(names = "--measure", defaultValue = "300", paramLabel = "K",
+            description = "Timed steps (default: ${DEFAULT-VALUE}).")
     int measure;
 
     @Option(names = "--warmup-steps", defaultValue = "30", paramLabel = "K",
-            description = "Untimed warm-up steps (default 30).")
+            description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
     @Override
