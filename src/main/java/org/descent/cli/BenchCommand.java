@@ -38,13 +38,19 @@ import picocli.CommandLine.Spec;
  * training in plain PyTorch; {@code scripts/bench_side_by_side.sh} runs both interleaved and prints the ratios.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time training steps (batch 2048 by default, one full Adam step each: sampling, forward, backward, "
+        description = "Time training steps (batch 2048 by default, one full Adam step each: sampling, forward, "
+                + "backward, "
                 + "host sync, update) and report the median wall time per step and per phase, the training "
                 + "thread's CPU time, peak and steady RSS, and float64 evaluation speed.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin ExperimentOptions.WithModel experiment;
     @Mixin RuntimeOptions runtime;
     @Spec CommandSpec spec;
+
+    @Option(names = "--sequential-sampling",
+            description = "Draw every batch on the training thread instead of drawing the next one on a second "
+                    + "thread while a step trains (same batches, same results; the step then includes sampling).")
+    boolean sequentialSampling;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -73,15 +79,19 @@ final class BenchCommand implements Callable<Integer> {
         ThreadMXBean threadClock = ManagementFactory.getThreadMXBean();
         int total = warmupSteps + measure;
         long[] cpuAt = new long[total + 1]; // training thread CPU time after each step
+        long[] processCpu = new long[2]; // whole-process CPU time at the end of the warm-up and of the run
         List<Double> rssTrend = new ArrayList<>();
         int rssEvery = Math.max(1, total / 20);
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
             LsaTrainer trainer = LsaTrainer.start(manager,
                     LsaInitialization.gaussian(cfg.task().d(), cfg.model(), Seeds.derive(tc.seed(), Seeds.INIT, 0)),
-                    sampler, tc);
+                    sampler, tc).sampleAhead(!sequentialSampling);
             cpuAt[0] = threadClock.getCurrentThreadCpuTime();
             trainer.run((step, loss, lr) -> {
                 cpuAt[step] = threadClock.getCurrentThreadCpuTime();
+                if (step == warmupSteps || step == total) {
+                    processCpu[step == total ? 1 : 0] = processCpuNanos();
+                }
                 if (step >= warmupSteps && (step - warmupSteps) % rssEvery == 0) {
                     rssTrend.add(currentRssMb());
                 }
@@ -105,6 +115,8 @@ final class BenchCommand implements Callable<Integer> {
             r.put("train_step_ms_p10", quantile(ns, 0.1));
             r.put("train_step_ms_p90", quantile(ns, 0.9));
             r.put("train_step_cpu_ms_median", quantile(cpu, 0.5));
+            r.put("process_cpu_ms_per_step", (processCpu[1] - processCpu[0]) / 1e6 / measure);
+            r.put("sampling", sequentialSampling ? "sequential" : "ahead");
             r.put("steps_per_s", 1e3 / quantile(ns, 0.5));
             Map<String, Double> phases = new LinkedHashMap<>();
             for (LsaTrainer.Phase phase : LsaTrainer.Phase.values()) {
@@ -165,6 +177,12 @@ final class BenchCommand implements Callable<Integer> {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
+    }
+
+    /** CPU time of the whole process (every thread, including the sampling thread, GC and JIT), nanoseconds. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     /** Peak resident set size of this process in MiB (VmHWM), or -1 where /proc is unavailable. */

@@ -153,7 +153,7 @@ public final class LinearSelfAttention {
         return weight.getDataType() == type ? weight : own(scope, weight.toType(type, true));
     }
 
-    /** Hands {@code a} to {@code scope}: results of operations on model-owned weights belong to the weights' manager. */
+    /** Hands {@code a} to {@code scope}: results of operations on model-owned weights belong to their manager. */
     private static NDArray own(NDManager scope, NDArray a) {
         a.attach(scope);
         return a;

@@ -12,7 +12,6 @@ import java.util.List;
 import org.descent.model.LsaTransformerBlock;
 import org.descent.model.LsaWeights;
 import org.descent.task.PromptBatch;
-import org.descent.task.Seeds;
 import org.descent.task.TaskSampler;
 
 /**
@@ -45,13 +44,13 @@ public final class LsaTrainer {
      * synchronous, so each phase's time is its own work).
      */
     public enum Phase {
-        /** drawing the batch (inputs, task, labels, token layout) */
+        /** drawing the batch (inputs, task, labels, token layout), or waiting for the one drawn ahead */
         SAMPLING,
         /** the model's predictions and the loss */
         FORWARD,
         /** gradients by reverse-mode autodiff */
         BACKWARD,
-        /** copying the loss and the squared gradient norm to the host, one read per step (divergence check, clipping) */
+        /** copying the loss and the squared gradient norm to the host in one read (divergence check, clipping) */
         HOST_SYNC,
         /** the fused Adam update and resetting the gradients */
         OPTIMIZER,
@@ -68,6 +67,7 @@ public final class LsaTrainer {
     private final float[] losses;
     private final long[] stepNanos;
     private final long[][] phaseNanos; // [Phase][step]
+    private boolean sampleAhead = true;
     private int step;
 
     private LsaTrainer(NDManager manager, LsaTransformerBlock block, TaskSampler sampler, TrainConfig config,
@@ -116,6 +116,15 @@ public final class LsaTrainer {
         AdamOptimizer adam = new AdamOptimizer(config.beta1(), config.beta2(), config.epsilon(), means, vars,
                 state.step());
         return new LsaTrainer(manager, block, sampler, config, adam, state.step(), state.losses());
+    }
+
+    /**
+     * Whether the next step's batch is drawn on a background thread while a step trains (the default; the batches
+     * and therefore the results are the same either way). Off, every batch is drawn on the training thread.
+     */
+    public LsaTrainer sampleAhead(boolean on) {
+        this.sampleAhead = on;
+        return this;
     }
 
     public LsaTransformerBlock block() {
@@ -220,72 +229,74 @@ public final class LsaTrainer {
         int savedStep = -1;
         String savedWhere = null;
         ParameterSnapshot lastGood = parameterSnapshot();
-        while (step < config.steps()) {
-            long t0 = System.nanoTime();
-            ParameterSnapshot current = step == lastGood.step() ? lastGood : parameterSnapshot(); // this step's weights
-            long copied = System.nanoTime();
-            double lr = config.learningRate(step);
-            double loss;
-            try (NDManager scope = manager.newSubManager()) {
-                PromptBatch batch = sampler.sample(scope, config.batchSize(),
-                        Seeds.derive(config.seed(), Seeds.TRAIN, step));
-                long sampled = System.nanoTime();
-                NDArray lossArray;
-                long forwarded;
-                try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                    NDArray preds = block.predict(batch.tokens()); // [B]
-                    lossArray = preds.sub(batch.targets()).square().mean(); // MSE, no 1/2
-                    forwarded = System.nanoTime();
-                    gc.backward(lossArray);
+        try (BatchPrefetcher batches = new BatchPrefetcher(manager, sampler, config, sampleAhead)) {
+            while (step < config.steps()) {
+                long t0 = System.nanoTime();
+                // the state this step starts from
+                ParameterSnapshot current = step == lastGood.step() ? lastGood : parameterSnapshot();
+                long copied = System.nanoTime();
+                double lr = config.learningRate(step);
+                double loss;
+                try (BatchPrefetcher.Batch drawn = batches.take(step); NDManager scope = manager.newSubManager()) {
+                    PromptBatch batch = drawn.batch();
+                    long sampled = System.nanoTime();
+                    NDArray lossArray;
+                    long forwarded;
+                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                        NDArray preds = block.predict(batch.tokens()); // [B]
+                        lossArray = preds.sub(batch.targets()).square().mean(); // MSE, no 1/2
+                        forwarded = System.nanoTime();
+                        gc.backward(lossArray);
+                    }
+                    long backwarded = System.nanoTime();
+                    NDList grads = new NDList(params.size());
+                    NDList flat = new NDList(params.size());
+                    for (NDArray p : params) {
+                        NDArray g = p.getGradient();
+                        g.attach(scope);
+                        grads.add(g);
+                        flat.add(g.reshape(-1));
+                    }
+                    // the loss and the squared gradient norm in one host read
+                    float[] read = NDArrays.stack(new NDList(lossArray,
+                            NDArrays.concat(flat).square().sum())).toFloatArray();
+                    loss = read[0];
+                    double sq = read[1];
+                    long synced = System.nanoTime();
+                    if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
+                        String what = !Double.isFinite(loss) ? "the loss is " + loss : "a gradient is not finite";
+                        String where = sink.save(lastGood.withLosses(losses), "diverged");
+                        throw new TrainingDivergedException(step, what,
+                                "The last good state (after step " + lastGood.step() + ") was saved to " + where);
+                    }
+                    double norm = Math.sqrt(sq);
+                    double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
+                    adam.update(params, grads, lr, scale);
+                    for (NDArray g : grads) {
+                        g.muli(0); // gradients accumulate in libtorch: reset them for the next step
+                    }
+                    long updated = System.nanoTime();
+                    phaseNanos[Phase.STATE_COPY.ordinal()][step] = copied - t0;
+                    phaseNanos[Phase.SAMPLING.ordinal()][step] = sampled - copied;
+                    phaseNanos[Phase.FORWARD.ordinal()][step] = forwarded - sampled;
+                    phaseNanos[Phase.BACKWARD.ordinal()][step] = backwarded - forwarded;
+                    phaseNanos[Phase.HOST_SYNC.ordinal()][step] = synced - backwarded;
+                    phaseNanos[Phase.OPTIMIZER.ordinal()][step] = updated - synced;
                 }
-                long backwarded = System.nanoTime();
-                NDList grads = new NDList(params.size());
-                NDList flat = new NDList(params.size());
-                for (NDArray p : params) {
-                    NDArray g = p.getGradient();
-                    g.attach(scope);
-                    grads.add(g);
-                    flat.add(g.reshape(-1));
+                lastGood = current; // its loss and gradients were finite
+                losses[step] = (float) loss;
+                stepNanos[step] = System.nanoTime() - t0;
+                step++;
+                listener.onStep(step, loss, lr);
+                if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < config.steps()) {
+                    savedWhere = sink.save(snapshot(), "intermediate");
+                    savedStep = step;
                 }
-                // the loss and the squared gradient norm in one host read
-                float[] read = NDArrays.stack(new NDList(lossArray,
-                        NDArrays.concat(flat).square().sum())).toFloatArray();
-                loss = read[0];
-                double sq = read[1];
-                long synced = System.nanoTime();
-                if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
-                    String what = !Double.isFinite(loss) ? "the loss is " + loss : "a gradient is not finite";
-                    String where = sink.save(lastGood.withLosses(losses), "diverged");
-                    throw new TrainingDivergedException(step, what,
-                            "The last good state (after step " + lastGood.step() + ") was saved to " + where);
+                if (stop.requested() && step < config.steps()) {
+                    String where = savedStep == step && savedWhere != null ? savedWhere
+                            : sink.save(snapshot(), "interrupted");
+                    throw new TrainingInterruptedException(step, stop.reason(), where);
                 }
-                double norm = Math.sqrt(sq);
-                double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
-                adam.update(params, grads, lr, scale);
-                for (NDArray g : grads) {
-                    g.muli(0); // gradients accumulate in libtorch: reset them for the next step
-                }
-                long updated = System.nanoTime();
-                phaseNanos[Phase.STATE_COPY.ordinal()][step] = copied - t0;
-                phaseNanos[Phase.SAMPLING.ordinal()][step] = sampled - copied;
-                phaseNanos[Phase.FORWARD.ordinal()][step] = forwarded - sampled;
-                phaseNanos[Phase.BACKWARD.ordinal()][step] = backwarded - forwarded;
-                phaseNanos[Phase.HOST_SYNC.ordinal()][step] = synced - backwarded;
-                phaseNanos[Phase.OPTIMIZER.ordinal()][step] = updated - synced;
-            }
-            lastGood = current; // its loss and gradients were finite
-            losses[step] = (float) loss;
-            stepNanos[step] = System.nanoTime() - t0;
-            step++;
-            listener.onStep(step, loss, lr);
-            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < config.steps()) {
-                savedWhere = sink.save(snapshot(), "intermediate");
-                savedStep = step;
-            }
-            if (stop.requested() && step < config.steps()) {
-                String where = savedStep == step && savedWhere != null ? savedWhere
-                        : sink.save(snapshot(), "interrupted");
-                throw new TrainingInterruptedException(step, stop.reason(), where);
             }
         }
     }

@@ -56,11 +56,13 @@ class LsaTrainerTest {
             LsaTrainer trainer = LsaTrainer.start(manager, init(2), SAMPLER, config(60, 1e-3));
             List<Integer> counts = new ArrayList<>();
             trainer.run((step, loss, lr) -> {
-                if (step % 10 == 0) {
+                if (step % 10 == 0 && step < 60) { // while a step trains, the next batch is drawn: one batch in flight
                     counts.add(manager.getManagedArrays().size());
                 }
             }, NO_SINK);
             assertTrue(counts.stream().distinct().count() == 1, "arrays owned by the model manager grew: " + counts);
+            int after = manager.getManagedArrays().size();
+            assertTrue(after < counts.get(0), "after the run no batch is left: " + after + " arrays vs " + counts);
         }
     }
 
@@ -86,6 +88,25 @@ class LsaTrainerTest {
         double head = mean(first, 0, 10);
         double tail = mean(first, 140, 150);
         assertTrue(tail < 0.8 * head, "loss should fall: first 10 steps " + head + ", last 10 " + tail);
+    }
+
+    /** Drawing batches ahead on a second thread changes nothing: same batches in the same order, same run. */
+    @Test
+    void samplingAheadGivesTheSameRunAsSamplingOnTheTrainingThread() {
+        float[][] runs = new float[2][];
+        float[][][] weights = new float[2][][];
+        for (int i = 0; i < 2; i++) {
+            try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+                LsaTrainer trainer = LsaTrainer.start(manager, init(2), SAMPLER, config(80, 3e-3)).sampleAhead(i == 0);
+                trainer.run((s, l, lr) -> { }, NO_SINK);
+                runs[i] = trainer.losses();
+                weights[i] = flatWeights(trainer.block().weights());
+            }
+        }
+        assertArrayEquals(runs[0], runs[1], "losses with and without sampling ahead");
+        for (int k = 0; k < weights[0].length; k++) {
+            assertArrayEquals(weights[0][k], weights[1][k], "weights with and without sampling ahead");
+        }
     }
 
     private static double mean(float[] a, int from, int to) {
