@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.descent.compare.SeedIntervals;
+import org.descent.experiment.Workspace;
 import org.descent.experiment.reproduce.Headline;
 import org.descent.experiment.reproduce.Preset;
 import org.descent.experiment.reproduce.PresetRun;
@@ -68,15 +69,22 @@ final class ReproduceCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             seedList.add(firstSeed + i);
         }
-        return runPreset(p, seedList, runtime, out, System.nanoTime());
+        return runPreset(p, seedList, runtime, runtime.workspace().withCommand(CommandLines.of(spec)), "reproduce",
+                null, out, System.nanoTime());
     }
 
-    /** Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code. */
-    static int runPreset(Preset p, List<Long> seedList, RuntimeOptions runtime, PrintWriter out, long t0) {
+    /**
+     * Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code.
+     *
+     * @param kind the kind of run its manifest records ({@code reproduce}, or {@code verify} for verify --seeds)
+     * @param config the experiment config a {@code verify} run's manifest records (null for a preset)
+     */
+    static int runPreset(Preset p, List<Long> seedList, RuntimeOptions runtime, Workspace ws, String kind,
+            org.descent.experiment.ExperimentConfig config, PrintWriter out, long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
-        try (PresetRun run = new PresetRun(runtime.workspace(), seedList, out,
-                steps -> new Progress("train", steps, 0, runtime.quiet))) {
+        try (PresetRun run = new PresetRun(ws, seedList, out,
+                steps -> new Progress("train", steps, 0, runtime.quiet)).recordedAs(kind, config)) {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {

@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace().withCommand(CommandLines.of(spec));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TrainingState start = null;
