@@ -48,6 +48,8 @@ class OutputSchemaTest {
     static final double RECOMPUTE_TOLERANCE = 1e-12;
     /** Float32 labels against the float64 w·x_q from the recorded float32 task vectors. */
     static final double FLOAT32_LABEL_TOLERANCE = 1e-5;
+    /** The float64 torch module against descent's float64 forward pass (other summation order). */
+    static final double TORCH_TOLERANCE = 1e-10;
     static final String SMALL = "{\"task\": {\"d\": 4, \"n\": 8}, \"train\": {\"steps\": 150, \"batchSize\": 256, "
             + "\"lr\": 0.005, \"seed\": 3}, \"eval\": {\"testPrompts\": 500, \"searchPrompts\": 2000}}";
 
@@ -279,6 +281,29 @@ class OutputSchemaTest {
             curves++;
         }
         assertTrue(curves >= 8, "error-vs-k curves: " + curves);
+    }
+
+    /**
+     * The plain PyTorch module of the README (scripts/torch_from_npz.py, quoted verbatim) loads weights.npz and
+     * reproduces the trained model's predictions. Needs Debian's python3-torch, which is not installed for it: without
+     * it the test is skipped, loudly.
+     */
+    @Test
+    void plainTorchModuleReproducesThePredictions() throws Exception {
+        String script = Files.readString(Path.of("scripts", "torch_from_npz.py"));
+        assertTrue(Files.readString(Path.of("README.md")).contains("```python\n" + script + "```\n"),
+                "README.md must quote scripts/torch_from_npz.py verbatim");
+        String python = python(false);
+        if (!imports(python, "torch")) {
+            String why = "TORCH CHECK NOT RUN: " + python + " cannot import torch (apt-get install -y python3-torch)";
+            System.err.println("\n*** " + why + " ***\n");
+            Assumptions.abort(why);
+        }
+        Result r = exec(List.of(python, "scripts/torch_from_npz.py", verify.toString()));
+        assertEquals(0, r.code(), r.out() + r.err());
+        String[] parts = r.out().trim().split("\\s+");
+        double diff = Double.parseDouble(parts[parts.length - 1]);
+        assertTrue(diff <= TORCH_TOLERANCE, "max |torch − descent| = " + diff);
     }
 
     /** scripts/load_metrics.py loads verify, reproduce and probe metrics into one DataFrame, value for value. */
