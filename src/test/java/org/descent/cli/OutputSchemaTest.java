@@ -57,6 +57,7 @@ class OutputSchemaTest {
     Path verify;
     Path reproduce;
     Path probe;
+    Path calibrate;
     Path dataset;
     Path checkpoint;
 
@@ -82,6 +83,13 @@ class OutputSchemaTest {
                 "--reports-dir", dir.resolve("probe").toString(), "-q");
         assertEquals(0, p.code(), p.out() + p.err());
         probe = only(dir.resolve("probe"));
+
+        // one case and one probe: hypotheses the suite cannot reach stay inconclusive, so calibrate exits 7 (the
+        // report is written all the same)
+        TestSupport.CliResult c = TestSupport.cli("calibrate", "--fast", "--cases", "zero", "--no-coverage", "--suite",
+                suite.toString(), "--reports-dir", dir.resolve("calibrate").toString(), "-q");
+        assertTrue(c.code() == 0 || c.code() == CalibrateCommand.EXIT_MISCALIBRATED, c.out() + c.err());
+        calibrate = only(dir.resolve("calibrate"));
 
         TestSupport.CliResult d = TestSupport.cli("dataset", "--config", cfg.toString(), "--name", "small", "--count",
                 "300", "--datasets-dir", dir.resolve("datasets").toString());
@@ -110,6 +118,7 @@ class OutputSchemaTest {
         kinds.put(verify, "verify");
         kinds.put(reproduce, "reproduce");
         kinds.put(probe, "probe");
+        kinds.put(calibrate, "calibrate");
         kinds.put(dataset, "dataset");
         kinds.put(checkpoint, "train");
         kinds.forEach((folder, kind) -> {
@@ -123,13 +132,13 @@ class OutputSchemaTest {
                     folder + ": " + m.get("provenance"));
             assertTrue(m.get("config").isObject(), folder + ": config");
         });
-        for (Path folder : List.of(verify, probe, dataset, checkpoint)) {
+        for (Path folder : List.of(verify, probe, calibrate, dataset, checkpoint)) {
             JsonNode command = RunFiles.json(folder, "manifest.json").get("command");
             assertEquals("descent", command.get(0).asText(), folder + ": the full command line " + command);
         }
         assertEquals("--checkpoint", RunFiles.json(probe, "manifest.json").at("/command/2").asText());
         assertTrue(RunFiles.json(reproduce, "manifest.json").get("command").isNull(), "started from Java code");
-        for (Path folder : List.of(verify, reproduce, probe)) {
+        for (Path folder : List.of(verify, reproduce, probe, calibrate)) {
             JsonNode m = RunFiles.json(folder, "manifest.json");
             for (String key : List.of("seeds", "inputs", "files", "timings", "details")) {
                 assertTrue(m.has(key), folder + ": report manifest lacks " + key);
@@ -143,7 +152,7 @@ class OutputSchemaTest {
     void everyMetricsFileHasOneLayout() {
         Set<String> comparisons = Set.of(Schema.AT_LEAST, Schema.AT_MOST, Schema.WITHIN);
         Set<String> outcomes = Set.of(Schema.PASS, Schema.FAIL, Schema.INCONCLUSIVE);
-        for (Path folder : List.of(verify, reproduce, probe)) {
+        for (Path folder : List.of(verify, reproduce, probe, calibrate)) {
             JsonNode m = RunFiles.json(folder, "metrics.json");
             assertEquals(List.of("schema_version", "run_id", "kind", "verdict", "metrics", "verdicts", "series",
                     "arrays", "details"), fields(m), folder.toString());
@@ -161,8 +170,21 @@ class OutputSchemaTest {
                     assertTrue(r.has("lower") && r.has("upper") && r.has("level"), r.toString());
                 }
             }
-            assertTrue(checks >= 3, folder + ": tested records " + checks);
+            assertTrue(checks >= 3 || folder.equals(calibrate), folder + ": tested records " + checks);
+            for (JsonNode v : m.get("verdicts")) {
+                assertTrue(Schema.isKey(v.get("key").asText()) && v.get("outcome").isTextual(), v.toString());
+            }
         }
+        JsonNode cal = RunFiles.json(calibrate, "metrics.json");
+        assertTrue(List.of("passed", "failed").contains(cal.get("verdict").asText()), cal.get("verdict").toString());
+        int falseConsistent = 0;
+        for (JsonNode v : cal.get("verdicts")) {
+            falseConsistent += v.get("outcome").asText().equals("consistent")
+                    && v.get("expected").asText().equals("inconsistent") ? 1 : 0;
+        }
+        assertEquals(falseConsistent, RunFiles.value(cal, "false_consistent"), 0.0, "the count matches the verdicts");
+        assertEquals("inconsistent", cal.at("/verdicts/0/expected").asText(), "zero is no GD step: " + cal.at(
+                "/verdicts/0"));
         JsonNode rep = RunFiles.records(RunFiles.json(reproduce, "metrics.json")).get("gamma_eff_residual");
         assertEquals("‖Γ_eff − η*I‖_F / ‖η*I‖_F", rep.get("label").asText(), "the display label beside the key");
         assertEquals(0.05, rep.get("tolerance").asDouble(), 0.0);
