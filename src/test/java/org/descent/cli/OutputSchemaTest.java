@@ -60,6 +60,7 @@ class OutputSchemaTest {
     Path calibrate;
     Path dataset;
     Path checkpoint;
+    Path compare;
 
     @BeforeAll
     void runs() throws IOException {
@@ -95,6 +96,11 @@ class OutputSchemaTest {
                 "300", "--datasets-dir", dir.resolve("datasets").toString());
         assertEquals(0, d.code(), d.err());
         dataset = dir.resolve("datasets").resolve("small");
+
+        TestSupport.CliResult cmp = TestSupport.cli("compare", "--checkpoint", checkpoint.toString(), "--dataset",
+                dataset.toString(), "--reports-dir", dir.resolve("compare").toString(), "-q");
+        assertEquals(0, cmp.code(), cmp.err());
+        compare = only(dir.resolve("compare"));
     }
 
     @AfterAll
@@ -120,6 +126,7 @@ class OutputSchemaTest {
         kinds.put(probe, "probe");
         kinds.put(calibrate, "calibrate");
         kinds.put(dataset, "dataset");
+        kinds.put(compare, "compare");
         kinds.put(checkpoint, "train");
         kinds.forEach((folder, kind) -> {
             JsonNode m = RunFiles.json(folder, "manifest.json");
@@ -259,6 +266,22 @@ class OutputSchemaTest {
         Map<String, Npz.Array> ds = Npz.read(dataset.resolve("prompts.npz"));
         assertEquals(Set.of("tokens", "targets", "w"), ds.keySet());
         assertEquals(List.of(300L, 4L), List.of(ds.get("w").shape()[0], ds.get("w").shape()[1]));
+    }
+
+    /** A comparison on a frozen dataset records both inputs and carries the dataset's prompts and truth. */
+    @Test
+    void aComparisonOnADatasetKeepsItsTruth() {
+        JsonNode m = RunFiles.json(compare, "manifest.json");
+        assertEquals("checkpoint", m.at("/inputs/0/role").asText());
+        assertEquals("dataset", m.at("/inputs/1/role").asText());
+        assertEquals(org.descent.util.AtomicFiles.sha256(dataset.resolve("prompts.npz")),
+                m.at("/inputs/1/sha256").asText());
+        assertTrue(m.at("/seeds/test_prompts_seed").isNull(), "frozen prompts: no test seed");
+        Map<String, Npz.Array> frozen = Npz.read(dataset.resolve("prompts.npz"));
+        Map<String, Npz.Array> p = Npz.read(compare.resolve("predictions.npz"));
+        assertClose(p.get("tokens").asDoubles(), frozen.get("tokens").asDoubles(), 0, "the dataset's tokens");
+        assertClose(p.get("w").asDoubles(), frozen.get("w").asDoubles(), 0, "the dataset's truth");
+        assertEquals(300, RunFiles.value(RunFiles.json(compare, "metrics.json"), "test_prompts"), 0.0);
     }
 
     /** The README quotes scripts/verify_from_npz.py verbatim. */

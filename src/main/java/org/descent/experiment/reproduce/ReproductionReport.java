@@ -96,7 +96,8 @@ public final class ReproductionReport {
 
     /** metrics.json of a reproduction in the common layout (README, "Output schema"). */
     static RunMetrics metrics(String runId, PresetRun run, Preset preset, PresetResult result) {
-        RunMetrics out = new RunMetrics(runId, run.kind()).verdict(result.verdict().label());
+        String verdict = verdictWord(run.kind(), result.verdict());
+        RunMetrics out = new RunMetrics(runId, run.kind()).verdict(verdict);
         for (Headline h : result.headlines()) {
             RunMetrics.Metric m = out.metric(h.key(), h.name(), h.interval().estimate())
                     .interval(h.interval().lower(), h.interval().upper(), h.interval().level(), method(h.scope()))
@@ -111,12 +112,27 @@ public final class ReproductionReport {
             }
         }
         out.flatten("", "", result.metrics());
-        out.verdict(Schema.segment(preset.name()), preset.paper(), result.verdict().label(), preset.claim(), Map.of());
+        out.verdict(Schema.segment(preset.name()), preset.paper(), verdict, preset.claim(), Map.of());
         out.detail("preset", preset.name());
         out.detail("seeds", run.seeds());
         out.detail("interval_method", run.seeds().size() >= SeedIntervals.MIN_SEEDS ? "student-t over seeds"
                 : "one trained model: prompt bootstrap or exact value (" + SeedIntervals.ONE_SEED_NOTE + ")");
         return out;
+    }
+
+    /**
+     * The verdict in the words of the run's kind: a reproduction's claim is supported or not; a verify run (descent
+     * verify --seeds S) is consistent with one GD step or not, as with one seed.
+     */
+    static String verdictWord(String kind, Verdict v) {
+        if (!kind.equals("verify")) {
+            return v.label();
+        }
+        return switch (v) {
+            case SUPPORTED -> "consistent";
+            case NOT_SUPPORTED -> "inconsistent";
+            case INCONCLUSIVE -> "inconclusive";
+        };
     }
 
     private static String method(SeedIntervals.Scope scope) {
