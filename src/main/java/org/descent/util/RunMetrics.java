@@ -187,9 +187,9 @@ public final class RunMetrics {
     /**
      * Adds every value of a nested structure (maps, lists, arrays, numbers, texts): numbers as metrics, numeric vectors
      * and rectangular matrices as arrays, everything else under {@code details} at the same path. Keys are
-     * {@code key.<map key>.<list index>...} (no leading {@code key.} when {@code key} is empty) with each map key made a
-     * key segment ({@link Schema#segment}); labels are {@code label: <original path>} (the path alone when
-     * {@code label} is empty).
+     * {@code key.<map key>.<list index>...} (no leading {@code key.} when {@code key} is empty), each map key kept when
+     * it is a key already ({@code mse.trained}) and made one otherwise ({@link Schema#segment}); labels are
+     * {@code label: <original path>} (the path alone when {@code label} is empty).
      */
     public RunMetrics flatten(String key, String label, Object value) {
         flatten(key, label, "", value);
@@ -211,7 +211,7 @@ public final class RunMetrics {
         } else if (v instanceof Collection<?> c && matrix(c) != null) {
             array(unique(key), shown, matrix(c));
         } else if (v instanceof Map<?, ?> map) {
-            map.forEach((k, x) -> flatten((key.isEmpty() ? "" : key + ".") + Schema.segment(String.valueOf(k)), label,
+            map.forEach((k, x) -> flatten((key.isEmpty() ? "" : key + ".") + keyPart(String.valueOf(k)), label,
                     path.isEmpty() ? String.valueOf(k) : path + "." + k, x));
         } else if (v instanceof Collection<?> c) {
             int i = 0;
@@ -226,6 +226,11 @@ public final class RunMetrics {
         } else {
             putDetail(key, v);
         }
+    }
+
+    /** A map key as part of a key: kept when it is a key already (dots included, e.g. {@code mse.trained}). */
+    private static String keyPart(String k) {
+        return Schema.isKey(k) ? k : Schema.segment(k);
     }
 
     private static boolean rectangular(double[][] a) {
