@@ -17,9 +17,13 @@ import org.descent.probe.calibration.CalibrationBattery;
 import org.descent.probe.calibration.CalibrationCase;
 import org.descent.probe.calibration.CalibrationReport;
 import org.descent.report.Report;
+import org.descent.util.AtomicFiles;
 import org.descent.util.Json;
 import org.descent.util.Provenance;
 import org.descent.util.RunDirectory;
+import org.descent.util.RunManifest;
+import org.descent.util.RunMetrics;
+import org.descent.util.Schema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -95,7 +99,8 @@ final class CalibrateCommand implements Callable<Integer> {
             summary.put("coverage", coverage.json());
             coverageOk = coverage.ok();
         }
-        Path report = write(ws, result, summary, suiteFile);
+        Path report = write(ws.withCommand(CommandLines.of(spec)), result, summary, suiteFile,
+                result.passed() && coverageOk);
         if (json) {
             out.println(Json.write(summary));
         } else {
@@ -126,6 +131,46 @@ final class CalibrateCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * metrics.json of a calibration (README, "Output schema"): the counts of false and inconclusive verdicts, each
+     * case's seconds, the coverage study's numbers; a verdict record per case and hypothesis with the expected
+     * outcome.
+     */
+    static RunMetrics metrics(String runId, Calibration.Result result, Map<String, Object> summary, boolean passed) {
+        RunMetrics out = new RunMetrics(runId, "calibrate").verdict(passed ? "passed" : "failed");
+        for (String k : List.of("false_consistent", "false_inconsistent", "inconclusive", "inconclusive_borderline",
+                "seconds")) {
+            out.metric(k, k.replace('_', ' '), ((Number) summary.get(k)).doubleValue());
+        }
+        List<Object> cases = new ArrayList<>();
+        for (Calibration.CaseResult c : result.cases()) {
+            String name = c.calibrationCase().name();
+            out.metric(Schema.key("cases", name, "seconds"), name + ": seconds", c.seconds());
+            out.metric(Schema.key("cases", name, "test_prompts"), name + ": test prompts",
+                    c.calibrationCase().testPrompts());
+            c.got().forEach((h, o) -> {
+                Map<String, Object> more = new LinkedHashMap<>();
+                Object expected = c.calibrationCase().expected().get(h);
+                more.put("expected", expected == null ? null : expected.toString().toLowerCase(Locale.ROOT));
+                more.put("correct", !(c.falseConsistent(h) || c.falseInconsistent(h) || c.inconclusive(h)));
+                out.verdict(Schema.key("cases", name, h), name + " / " + h, o.label(), c.reasons().get(h), more);
+            });
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("model", name);
+            d.put("description", c.calibrationCase().description());
+            d.put("borderline", c.calibrationCase().borderline());
+            d.put("best_explaining", c.best());
+            cases.add(d);
+        }
+        if (summary.get("coverage") != null) {
+            out.flatten("coverage", "coverage", summary.get("coverage"));
+        }
+        out.detail("suite", summary.get("suite"));
+        out.detail("fast", summary.get("fast"));
+        out.detail("cases", cases);
+        return out;
+    }
+
     private static String wrong(Calibration.CaseResult r) {
         List<String> bad = new ArrayList<>();
         r.got().keySet().forEach(h -> {
@@ -136,14 +181,19 @@ final class CalibrateCommand implements Callable<Integer> {
         return bad.isEmpty() ? "" : "  WRONG: " + String.join(", ", bad);
     }
 
-    private Path write(Workspace ws, Calibration.Result result, Map<String, Object> summary, Path suiteFile) {
+    private Path write(Workspace ws, Calibration.Result result, Map<String, Object> summary, Path suiteFile,
+            boolean passed) {
         RunDirectory dir = RunDirectory.create(ws.reportsDir(), "calibrate");
         try {
-            Map<String, Object> manifest = new LinkedHashMap<>(Provenance.collect(ws.device()));
-            manifest.put("command", "calibrate");
-            manifest.put("arguments", spec.commandLine().getParseResult().originalArgs());
-            manifest.put("suite_file", suiteFile.toString());
-            manifest.put("fast", fast);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("suite_file", suiteFile.toString());
+            config.put("fast", fast);
+            config.put("cases", result.cases().stream().map(c -> c.calibrationCase().name()).toList());
+            config.put("coverage", !noCoverage);
+            RunManifest manifest = new RunManifest(dir.runId(), "calibrate", ws.command(), config,
+                    Provenance.collect(ws.device()));
+            manifest.input("suite", suiteFile.toString(), AtomicFiles.sha256(suiteFile));
+            manifest.timings(Map.of("total_s", summary.get("seconds")));
             Report r = new Report().title("Calibration of descent's verdicts");
             r.paragraph(String.format(Locale.ROOT, "%d models whose algorithm is known by construction, each probed "
                     + "with the suite `%s`; every hypothesis's combined verdict against the expected one.",
@@ -180,7 +230,8 @@ final class CalibrateCommand implements Callable<Integer> {
                         + "rows the probes' percentile bootstrap over B prompts. Stress rows are reported, not gated.");
                 r.table(CoverageSection.HEADER, CoverageSection.rows(summary.get("coverage")));
             }
-            r.writeTo(dir, "descent calibrate", summary, manifest);
+            r.writeTo(dir, "descent calibrate", metrics(dir.runId(), result, summary, passed).toMap(),
+                    manifest.toMap());
             return dir.publish();
         } catch (RuntimeException e) {
             dir.discard();

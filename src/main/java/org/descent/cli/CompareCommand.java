@@ -44,11 +44,12 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace(null, reports);
+        Workspace ws = runtime.workspace(null, reports).withCommand(CommandLines.of(spec));
         PrintWriter out = spec.commandLine().getOut();
         Preflight.reports(ws, spec.commandLine().getErr());
         Checkpoints.Loaded loaded;
         PromptSet frozen = null;
+        Map<String, org.descent.util.Npz.Array> frozenTruth = Map.of();
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
             loaded = Checkpoints.load(checkpoint, manager);
             if (dataset != null) {
@@ -58,6 +59,7 @@ final class CompareCommand implements Callable<Integer> {
                             + " but the checkpoint was trained on " + loaded.manifest().task());
                 }
                 frozen = ds.prompts();
+                frozenTruth = ds.truth();
             }
         }
         var m = loaded.manifest();
@@ -75,7 +77,7 @@ final class CompareCommand implements Callable<Integer> {
         OneStepGdExperiment.Compared compared;
         try {
             compared = OneStepGdExperiment.compare(cfg, ws, loaded.state().weights(), loaded.state().losses(), frozen,
-                    extra, "compare");
+                    frozenTruth, extra, "compare");
         } catch (java.io.UncheckedIOException e) {
             throw new OutputFailedException("could not write the report: " + e.getMessage() + "; nothing was "
                     + "written (free some space or choose another --reports-dir, then run compare again)", e);

@@ -10,7 +10,7 @@ import org.descent.util.OutputFailedException;
 import org.descent.experiment.Workspace;
 import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
-import org.descent.task.TaskSamplers;
+import org.descent.task.TaskTruth;
 import org.descent.util.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code descent dataset}: freeze an evaluation set. */
 @Command(name = "dataset", mixinStandardHelpOptions = true,
-        description = "Draw prompts of a task and freeze them as datasets/<name>/prompts.npz (numpy-readable) with a "
-                + "manifest; use them with 'descent compare --dataset'.")
+        description = "Draw prompts of a task and freeze them as datasets/<name>/prompts.npz (numpy-readable: tokens, "
+                + "targets and each prompt's task parameters, e.g. w) with a manifest; use them with "
+                + "'descent compare --dataset'.")
 final class DatasetCommand implements Callable<Integer> {
     @Mixin ExperimentOptions experiment;
     @Mixin RuntimeOptions runtime;
@@ -52,14 +53,14 @@ final class DatasetCommand implements Callable<Integer> {
         Preflight.memory(runtime, MemoryBudget.prompts(cfg.task(), count, "dataset"));
         Preflight.output(datasetsDir, "--datasets-dir", EvaluationDatasets.estimateBytes(cfg.task(), count),
                 spec.commandLine().getErr());
-        Workspace ws = runtime.workspace();
+        Workspace ws = runtime.workspace().withCommand(CommandLines.of(spec));
         long seed = Seeds.derive(cfg.train().seed(), Seeds.TEST, 1);
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
-            PromptSet prompts = TaskSamplers.forTask(cfg.task()).samplePromptSet(manager, count, seed);
+            TaskTruth.Recorded<PromptSet> drawn = EvaluationDatasets.draw(cfg.task(), count, seed, manager);
             Path out;
             try {
-                out = EvaluationDatasets.write(datasetsDir, name, cfg.task(), seed, prompts,
-                        Provenance.collect(ws.device()), manager);
+                out = EvaluationDatasets.write(datasetsDir, name, cfg, seed, drawn, Provenance.collect(ws.device()),
+                        ws.command());
             } catch (java.io.UncheckedIOException e) {
                 throw new OutputFailedException("could not write the dataset: " + e.getMessage() + "; nothing was "
                         + "written (it is a pure function of the options: free some space and run the same command)",

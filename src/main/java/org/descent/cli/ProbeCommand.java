@@ -117,7 +117,8 @@ final class ProbeCommand implements Callable<Integer> {
                         "  %-22s %-8s %7.2f s%n", r.probe(), r.status().label(), sec);
                 run = ProbeRunner.run(model, s, plan, manager, listener);
                 try {
-                    report = ProbeReport.write(ws.reportsDir(), model, run, plan, registry, source, ws.device());
+                    report = ProbeReport.write(ws.reportsDir(), model, run, plan, registry, source, ws.device(),
+                            CommandLines.of(spec));
                 } catch (java.io.UncheckedIOException e) {
                     print(out, run);
                     throw new OutputFailedException("could not write the probe report: " + e.getMessage() + "; the "

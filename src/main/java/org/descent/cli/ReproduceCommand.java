@@ -79,15 +79,22 @@ final class ReproduceCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             seedList.add(firstSeed + i);
         }
-        return runPreset(p, seedList, ws, quiet.quiet, failOn, out, err, System.nanoTime());
+        return runPreset(p, seedList, ws.withCommand(CommandLines.of(spec)), quiet.quiet, failOn, "reproduce", null,
+                out, err, System.nanoTime());
     }
 
-    /** Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code. */
-    static int runPreset(Preset p, List<Long> seedList, Workspace ws, boolean quiet, FailOnOption failOn,
-            PrintWriter out, PrintWriter err, long t0) {
+    /**
+     * Runs {@code p} over {@code seedList}, prints the headline table and verdict, returns the exit code.
+     *
+     * @param kind the kind of run its manifest records ({@code reproduce}, or {@code verify} for verify --seeds)
+     * @param config the experiment config a {@code verify} run's manifest records (null for a preset)
+     */
+    static int runPreset(Preset p, List<Long> seedList, Workspace ws, boolean quiet, FailOnOption failOn, String kind,
+            org.descent.experiment.ExperimentConfig config, PrintWriter out, PrintWriter err, long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
-        try (PresetRun run = new PresetRun(ws, seedList, out, steps -> new Progress("train", steps, 0, quiet))) {
+        try (PresetRun run = new PresetRun(ws, seedList, out, steps -> new Progress("train", steps, 0, quiet))
+                .recordedAs(kind, config)) {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {

@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.configureEngine();
-        Workspace ws = runtime.workspace(models, null);
+        Workspace ws = runtime.workspace(models, null).withCommand(CommandLines.of(spec));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TrainingState start = null;

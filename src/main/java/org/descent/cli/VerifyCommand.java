@@ -46,7 +46,7 @@ final class VerifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
         }
         ExperimentConfig cfg = experiment.resolve();
-        Workspace ws = runtime.workspace(models, reports);
+        Workspace ws = runtime.workspace(models, reports).withCommand(CommandLines.of(spec));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Preflight.memory(runtime, MemoryBudget.training(cfg.task(), cfg.model(), cfg.train()),
@@ -60,7 +60,7 @@ final class VerifyCommand implements Callable<Integer> {
                 list.add(cfg.train().seed() + i);
             }
             return ReproduceCommand.runPreset(new org.descent.experiment.reproduce.VonOswaldSingleLayer(cfg), list,
-                    ws, quiet.quiet, failOn, out, err, t0);
+                    ws, quiet.quiet, failOn, "verify", cfg, out, err, t0);
         }
         out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),

@@ -9,7 +9,6 @@ import org.descent.oracle.GradientDescentOracle;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.oracle.NearestNeighborsOracle;
 import org.descent.oracle.OptimalStepSize;
-import org.descent.oracle.ZeroPredictor;
 import org.descent.regressor.InContextRegressor;
 import org.descent.task.PromptSet;
 import org.descent.task.TaskConfig;
@@ -82,16 +81,49 @@ public final class BaselineCurves {
      * @return name → {@code [N]} errors for k = 1..N, divided by the zero predictor's MSE on the full prompts
      */
     public static Map<String, double[]> curves(List<? extends InContextRegressor> regressors, PromptSet prompts) {
-        double norm = PredictionMetrics.mse(new ZeroPredictor().predict(prompts), prompts.targets());
-        Map<String, double[]> out = new LinkedHashMap<>();
+        return curves(prefixPredictions(regressors, prompts), prompts.targets());
+    }
+
+    /**
+     * Each regressor's predictions on every prefix k = 1..N of {@code prompts} (query kept).
+     *
+     * @return name → {@code [B][N]}: row b, column k − 1 is the prediction for prompt b from its first k examples
+     */
+    public static Map<String, double[][]> prefixPredictions(List<? extends InContextRegressor> regressors,
+            PromptSet prompts) {
+        Map<String, double[][]> out = new LinkedHashMap<>();
         for (InContextRegressor r : regressors) {
-            double[] c = new double[prompts.n()];
+            double[][] p = new double[prompts.size()][prompts.n()];
             for (int k = 1; k <= prompts.n(); k++) {
-                PromptSet p = prompts.prefix(k);
-                c[k - 1] = PredictionMetrics.mse(r.predict(p), p.targets()) / norm;
+                double[] pk = r.predict(prompts.prefix(k));
+                for (int b = 0; b < pk.length; b++) {
+                    p[b][k - 1] = pk[b];
+                }
             }
-            out.put(r.name(), c);
+            out.put(r.name(), p);
         }
+        return out;
+    }
+
+    /**
+     * Normalised error per prefix from {@link #prefixPredictions}: {@code mean_b (p[b][k−1] − y_b)² / mean_b y_b²}
+     * (the zero predictor's MSE on the full prompts).
+     */
+    public static Map<String, double[]> curves(Map<String, double[][]> prefixPredictions, double[] targets) {
+        double norm = PredictionMetrics.mse(new double[targets.length], targets);
+        Map<String, double[]> out = new LinkedHashMap<>();
+        prefixPredictions.forEach((name, p) -> {
+            int n = p.length == 0 ? 0 : p[0].length;
+            double[] c = new double[n];
+            double[] column = new double[p.length];
+            for (int k = 0; k < n; k++) {
+                for (int b = 0; b < p.length; b++) {
+                    column[b] = p[b][k];
+                }
+                c[k] = PredictionMetrics.mse(column, targets) / norm;
+            }
+            out.put(name, c);
+        });
         return out;
     }
 }

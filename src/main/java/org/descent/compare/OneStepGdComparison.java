@@ -60,9 +60,12 @@ public final class OneStepGdComparison {
      * @param upper upper end of the interval
      * @param requirement e.g. "within ±0.01 (two-sided)"
      * @param outcome the result
+     * @param key the machine-readable key of the statistic in metrics.json (e.g. {@code preds_diff})
+     * @param comparison the requirement's direction: {@code at_least}, {@code at_most} or {@code within} (±tolerance)
+     * @param tolerance the requirement's threshold
      */
     public record Check(String criterion, double value, double lower, double upper, String requirement,
-            Outcome outcome) {
+            Outcome outcome, String key, String comparison, double tolerance) {
         public boolean passed() {
             return outcome == Outcome.PASS;
         }
@@ -72,13 +75,24 @@ public final class OneStepGdComparison {
     public static final String SCOPE = "1 trained model (prompt interval); " + SeedIntervals.ONE_SEED_NOTE;
 
     /**
+     * The per-prompt values the comparison's statistics are made of.
+     *
+     * @param trained the trained model's predictions {@code [B]}
+     * @param gd the GD(η*) oracle's predictions {@code [B]}
+     * @param trainedJacobians ∂ŷ/∂x_q of the trained model {@code [B][d]}
+     * @param gdJacobians ∂ŷ/∂x_q of the GD(η*) construction {@code [B][d]}
+     */
+    public record PerPrompt(double[] trained, double[] gd, double[][] trainedJacobians, double[][] gdJacobians) {}
+
+    /**
      * Everything the comparison measured.
      *
      * @param metrics flat metric map (keys as in metrics.json)
      * @param checks the verdict checks
      * @param gammaEff Γ_eff of the trained layer ({@code [d, d]}), or null for a multi-layer model
+     * @param perPrompt the per-prompt predictions and Jacobians behind the statistics
      */
-    public record Result(Map<String, Object> metrics, List<Check> checks, DMatrixRMaj gammaEff) {
+    public record Result(Map<String, Object> metrics, List<Check> checks, DMatrixRMaj gammaEff, PerPrompt perPrompt) {
         /** Every check passed. */
         public boolean consistent() {
             return checks.stream().allMatch(Check::passed);
@@ -173,18 +187,21 @@ public final class OneStepGdComparison {
         double tol = thresholds.maxRelativeMseGap();
         // "matches GD(η*)" is an equivalence: a model much better than one GD step (e.g. three layers) fails it too.
         checks.add(check("trained MSE vs GD(η*) MSE (relative gap)", gapCi, "within ±" + tol + " (two-sided)",
-                outcome(gapCi.lower() >= -tol && gapCi.upper() <= tol, gapCi.upper() < -tol || gapCi.lower() > tol)));
+                outcome(gapCi.lower() >= -tol && gapCi.upper() <= tol, gapCi.upper() < -tol || gapCi.lower() > tol),
+                "mse.relative_gap", "within", tol));
         double minCos = thresholds.minModelCos();
         checks.add(check("model cos (∂ŷ/∂x_q)", cosCi, "≥ " + minCos + " (one-sided)",
-                outcome(cosCi.lower() >= minCos, cosCi.upper() < minCos)));
+                outcome(cosCi.lower() >= minCos, cosCi.upper() < minCos), "model_cos", "at_least", minCos));
         double maxPd = thresholds.maxPredsDiff();
         checks.add(check("preds diff (mean |ŷ_model − ŷ_GD|)", pdCi, "≤ " + maxPd + " (one-sided)",
-                outcome(pdCi.upper() <= maxPd, pdCi.lower() > maxPd)));
-        return new Result(m, checks, gammaEff);
+                outcome(pdCi.upper() <= maxPd, pdCi.lower() > maxPd), "preds_diff", "at_most", maxPd));
+        return new Result(m, checks, gammaEff, new PerPrompt(predModel, predGd, jacModel, jacGd));
     }
 
-    private static Check check(String criterion, Bootstrap.Interval ci, String requirement, Outcome outcome) {
-        return new Check(criterion, ci.estimate(), ci.lower(), ci.upper(), requirement, outcome);
+    private static Check check(String criterion, Bootstrap.Interval ci, String requirement, Outcome outcome,
+            String key, String comparison, double tolerance) {
+        return new Check(criterion, ci.estimate(), ci.lower(), ci.upper(), requirement, outcome, key, comparison,
+                tolerance);
     }
 
     private static Outcome outcome(boolean pass, boolean fail) {

@@ -31,6 +31,11 @@ import org.ejml.data.DMatrixRMaj;
  * the optimal step size, compare the two on fresh prompts, and write the report (von Oswald et al. 2023, §3).
  */
 public final class OneStepGdExperiment {
+    /** The trained weights as float64 numpy arrays, in a report folder ({@link org.descent.train.Checkpoints#weightsNpz}). */
+    public static final String WEIGHTS = "weights.npz";
+    /** The per-prompt predictions and Jacobians of a verify or compare report ({@link VerifyOutputs}). */
+    public static final String PREDICTIONS = "predictions.npz";
+
     private OneStepGdExperiment() {}
 
     /** A finished training run. */
@@ -55,16 +60,36 @@ public final class OneStepGdExperiment {
      * Compares trained weights with one step of GD(η*) on fresh (or frozen) test prompts and writes a report.
      *
      * @param frozenTest a frozen evaluation set, or null to draw {@code cfg.eval().testPrompts()} fresh prompts
-     * @param extraManifest entries merged into the report manifest (checkpoint path, timings of earlier phases)
+     * @param extraManifest what the caller knows about the run's inputs and earlier phases: {@code checkpoint} (its
+     *     folder) with {@code checkpoint_params_sha256}, {@code dataset} (its folder), {@code timings} (seconds by
+     *     phase); other entries go to the manifest's {@code details}
      */
     public static Compared compare(ExperimentConfig cfg, Workspace ws, LsaWeights weights, float[] losses,
             PromptSet frozenTest, Map<String, Object> extraManifest, String kind) {
+        return compare(cfg, ws, weights, losses, frozenTest, Map.of(), extraManifest, kind);
+    }
+
+    /**
+     * As {@link #compare(ExperimentConfig, Workspace, LsaWeights, float[], PromptSet, Map, String)}, with the ground
+     * truth of a frozen set's prompts ({@link EvaluationDatasets.Dataset#truth()}) for {@code predictions.npz}.
+     */
+    public static Compared compare(ExperimentConfig cfg, Workspace ws, LsaWeights weights, float[] losses,
+            PromptSet frozenTest, Map<String, org.descent.util.Npz.Array> frozenTruth,
+            Map<String, Object> extraManifest, String kind) {
         long t0 = System.nanoTime();
         TaskSampler sampler = TaskSamplers.forTask(cfg.task());
         long seed = cfg.train().seed();
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
-            PromptSet test = frozenTest != null ? frozenTest
-                    : sampler.samplePromptSet(manager, cfg.eval().testPrompts(), Seeds.derive(seed, Seeds.TEST, 0));
+            Map<String, org.descent.util.Npz.Array> truth = frozenTruth;
+            PromptSet test;
+            if (frozenTest != null) {
+                test = frozenTest;
+            } else {
+                org.descent.task.TaskTruth.Recorded<PromptSet> drawn = org.descent.task.TaskTruth.record(() ->
+                        sampler.samplePromptSet(manager, cfg.eval().testPrompts(), Seeds.derive(seed, Seeds.TEST, 0)));
+                test = drawn.value();
+                truth = drawn.parameters();
+            }
             PromptSet search = sampler.samplePromptSet(manager, cfg.eval().searchPrompts(),
                     Seeds.derive(seed, Seeds.SEARCH, 0));
             OptimalStepSize.Estimate searched = OptimalStepSize.lineSearch(search);
@@ -76,8 +101,16 @@ public final class OneStepGdExperiment {
             List<InContextRegressor> curveSet = new ArrayList<>();
             curveSet.add(new LsaRegressor("trained LSA", weights, manager));
             curveSet.addAll(BaselineCurves.baselines(cfg.task(), etaStar));
-            Map<String, Double> baselineMse = BaselineCurves.mse(curveSet.subList(1, curveSet.size()), test);
-            Map<String, double[]> curves = BaselineCurves.curves(curveSet, test.head(Math.min(test.size(), 2000)));
+            Map<String, double[]> baselinePreds = new LinkedHashMap<>();
+            Map<String, Double> baselineMse = new LinkedHashMap<>();
+            for (InContextRegressor r : curveSet.subList(1, curveSet.size())) {
+                double[] p = r.predict(test);
+                baselinePreds.put(r.name(), p);
+                baselineMse.put(r.name(), org.descent.compare.PredictionMetrics.mse(p, test.targets()));
+            }
+            PromptSet curvePrompts = test.head(Math.min(test.size(), 2000));
+            Map<String, double[][]> prefixPreds = BaselineCurves.prefixPredictions(curveSet, curvePrompts);
+            Map<String, double[]> curves = BaselineCurves.curves(prefixPreds, curvePrompts.targets());
             double evalSeconds = (System.nanoTime() - t0) / 1e9;
 
             Map<String, Object> metrics = new LinkedHashMap<>(result.metrics());
@@ -97,27 +130,40 @@ public final class OneStepGdExperiment {
 
             RunDirectory dir = RunDirectory.create(ws.reportsDir(), kind);
             try {
-                Map<String, Object> manifest = new LinkedHashMap<>();
-                manifest.put("run_id", dir.runId());
-                manifest.put("kind", kind);
-                manifest.put("config", cfg);
+                org.descent.util.RunManifest manifest = new org.descent.util.RunManifest(dir.runId(), kind,
+                        ws.command(), cfg, Provenance.collect(ws.device()));
                 Map<String, Object> seeds = new LinkedHashMap<>();
                 seeds.put("run_seed", seed);
-                seeds.put("test_prompts_seed", frozenTest != null ? "frozen dataset" : Seeds.derive(seed, Seeds.TEST, 0));
+                seeds.put("test_prompts_seed", frozenTest != null ? null : Seeds.derive(seed, Seeds.TEST, 0));
                 seeds.put("line_search_seed", Seeds.derive(seed, Seeds.SEARCH, 0));
-                manifest.put("seeds", seeds);
-                manifest.put("provenance", Provenance.collect(ws.device()));
-                manifest.putAll(extraManifest);
+                manifest.seeds(seeds);
                 Map<String, Object> timings = new LinkedHashMap<>();
-                @SuppressWarnings("unchecked")
-                Map<String, Object> earlier = (Map<String, Object>) extraManifest.getOrDefault("timings", Map.of());
-                timings.putAll(earlier);
+                extraManifest.forEach((k, v) -> {
+                    switch (k) {
+                        case "checkpoint" -> manifest.input("checkpoint", String.valueOf(v),
+                                (String) extraManifest.get("checkpoint_params_sha256"),
+                                Map.of("sha256_of", "lsa.params"));
+                        case "dataset" -> manifest.input("dataset", String.valueOf(v), org.descent.util.AtomicFiles
+                                .sha256(Path.of(String.valueOf(v)).resolve(EvaluationDatasets.DATA)),
+                                Map.of("sha256_of", EvaluationDatasets.DATA));
+                        case "timings" -> ((Map<?, ?>) v).forEach((a, b) -> timings.put(String.valueOf(a), b));
+                        case "checkpoint_params_sha256" -> { }
+                        default -> manifest.detail(k, v);
+                    }
+                });
                 timings.put("eval_s", evalSeconds);
-                manifest.put("timings", timings);
+                manifest.timings(timings);
                 Report report = buildReport(cfg, weights, losses, result, metrics, searched, dir.runId(), test.size(),
                         frozenTest != null);
                 baselineSection(report, baselineMse, curves);
-                report.writeTo(dir, "descent " + kind + " " + dir.runId(), metrics, manifest);
+                org.descent.train.Checkpoints.weightsNpz(weights).write(dir.file(WEIGHTS));
+                VerifyOutputs.predictions(test, truth, etaStar, result.perPrompt(), baselinePreds, prefixPreds)
+                        .write(dir.file(PREDICTIONS));
+                manifest.file(WEIGHTS, AtomicFiles.sha256(dir.file(WEIGHTS)));
+                manifest.file(PREDICTIONS, AtomicFiles.sha256(dir.file(PREDICTIONS)));
+                report.writeTo(dir, "descent " + kind + " " + dir.runId(),
+                        VerifyOutputs.metrics(dir.runId(), kind, result, metrics, baselineMse, curves).toMap(),
+                        manifest.toMap());
                 return new Compared(dir.publish(), result, metrics);
             } finally {
                 dir.discard();

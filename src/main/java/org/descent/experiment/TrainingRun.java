@@ -121,7 +121,7 @@ public final class TrainingRun {
 
         private Path write(Path root, TrainingState state, String status, Map<String, Object> timings) {
             return Checkpoints.save(root, runId, state, status, cfg.task(), cfg.model(), cfg.train(), provenance,
-                    timings, resumedFrom, manager);
+                    timings, resumedFrom, ws.command(), cfg, manager);
         }
 
         /** The sink's save: returns where the checkpoint went, or null for a skipped intermediate one. */

@@ -1,75 +1,133 @@
 package org.descent.probe;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.descent.experiment.VerifyOutputs;
+import org.descent.oracle.AveragingOracle;
+import org.descent.oracle.GradientDescentOracle;
+import org.descent.oracle.LeastSquaresOracle;
+import org.descent.oracle.NearestNeighborsOracle;
+import org.descent.regressor.QuerySensitivity;
 import org.descent.report.Report;
+import org.descent.task.PromptSet;
+import org.descent.task.TaskTruth;
+import org.descent.util.AtomicFiles;
+import org.descent.util.Npz;
 import org.descent.util.Provenance;
 import org.descent.util.RunDirectory;
+import org.descent.util.RunManifest;
+import org.descent.util.RunMetrics;
+import org.descent.util.Schema;
+import org.ejml.data.DMatrixRMaj;
 
 /**
  * Writes a probe run as a report folder {@code <reports>/<run-id>/} like every other descent run: {@code report.md},
- * a self-contained {@code report.html}, {@code metrics.json} and {@code manifest.json} (with the checkpoint's SHA-256
- * and the jar of every drop-in probe), staged and published with one atomic rename.
+ * a self-contained {@code report.html}, {@code metrics.json} and {@code manifest.json} in the common layout (README,
+ * "Output schema"), and {@code predictions.npz}, staged and published with one atomic rename.
  *
- * <p>{@code metrics.json} layout: {@code model}, {@code task}, {@code suite}, {@code references},
- * {@code summary.verdicts} (hypothesis → verdict over all probes), {@code summary.best_reference}, and
- * {@code probes.<name>} with {@code status}, {@code note}, {@code seconds}, {@code verdicts} (hypothesis → verdict),
- * {@code evidence} (every criterion with effect size, interval and tolerance), {@code best_reference} and the probe's
- * own {@code metrics}.
+ * <p>{@code metrics.json}: {@code verdicts} holds the combined verdict per hypothesis (with its reason and the
+ * random-init control's verdict); {@code metrics} holds every criterion as
+ * {@code probes.<probe>.checks.<hypothesis>.<criterion>} (effect size, interval, comparison, tolerance, outcome,
+ * role), every number a probe reported as {@code probes.<probe>.<metric path>}, the references
+ * ({@code references.eta_star}, ...), the controls' key metrics ({@code controls.<control>.<probe>.<metric>}) and
+ * {@code seconds.<probe>}; {@code arrays} the matrices (Γ*, fitted Γ); {@code details} the model, task, suite, each
+ * probe's status, note and verdicts, the controls' verdicts and the prediction check ({@code model_predictions}).
+ *
+ * <p>{@code predictions.npz}: the test prompts ({@code tokens}, {@code targets}, their ground truth such as
+ * {@code w}), the model's predictions {@code pred.model [B]} and query Jacobians {@code jac.model [B, d]} (when it
+ * exposes them), and the same for each standard reference algorithm ({@code pred.<reference>},
+ * {@code jac.<reference>}: GD(η*), PGD(Γ*), OLS, ridge, averaging, 3-NN) rebuilt from the recorded η*, Γ* and λ.
  */
 public final class ProbeReport {
+    /** The per-prompt outputs of a probe report. */
+    public static final String PREDICTIONS = "predictions.npz";
+
     private ProbeReport() {}
 
-    /** metrics.json content of a run. */
+    /** metrics.json content of a run, without a run id (for inspection; {@link #write} records the id). */
     public static Map<String, Object> metrics(ModelUnderTest model, ProbeRun run) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", modelSummary(model));
-        m.put("task", model.task());
-        m.put("suite", suiteSummary(run.suite()));
-        m.put("references", run.references());
-        m.put(ProbeRunner.PREDICTION_CHECK, run.references().get(ProbeRunner.PREDICTION_CHECK)); // NaN/Inf check
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("verdicts", run.summary());
-        Map<String, Object> reasons = new LinkedHashMap<>();
-        run.conclusions().forEach((h, c) -> reasons.put(h, c.reason()));
-        summary.put("reasons", reasons);
-        summary.put("best_reference", run.bestReference());
-        m.put("summary", summary);
+        return metrics(null, model, run).toMap();
+    }
+
+    /** metrics.json of a run in the common layout (see the class comment). */
+    public static RunMetrics metrics(String runId, ModelUnderTest model, ProbeRun run) {
+        RunMetrics out = new RunMetrics(runId, "probe");
+        java.util.Optional<ProbeRun.ControlRun> random = run.control(Controls.RANDOM_INIT);
+        run.conclusions().forEach((h, c) -> {
+            Map<String, Object> more = new LinkedHashMap<>();
+            more.put("random_init_control", random.map(x -> x.conclusions().get(h)).map(x -> x.outcome().label())
+                    .orElse(null));
+            out.verdict(Schema.key("hypotheses", h), h, c.outcome().label(), c.reason(), more);
+        });
+        Map<String, Object> probes = new LinkedHashMap<>();
+        for (ProbeResult r : run.results()) {
+            for (Verdict v : r.verdicts()) {
+                for (Evidence e : v.evidence()) {
+                    String key = out.unique(Schema.key("probes", r.probe(), "checks", v.hypothesis(),
+                            Schema.slug(e.criterion())));
+                    out.metric(key, e.criterion(), e.effectSize())
+                            .interval(e.lower(), e.upper(), e.level(), e.level() >= 1 ? Schema.EXACT
+                                    : Schema.PROMPT_BOOTSTRAP)
+                            .check(switch (e.comparison()) {
+                                case AT_LEAST -> Schema.AT_LEAST;
+                                case AT_MOST -> Schema.AT_MOST;
+                                case WITHIN -> Schema.WITHIN;
+                            }, e.tolerance(), outcome(e.outcome()))
+                            .with("role", e.role().label())
+                            .with("probe", r.probe())
+                            .with("hypothesis", v.hypothesis());
+                }
+            }
+            out.flatten(Schema.key("probes", r.probe()), r.probe(), r.metrics());
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("status", r.status());
+            p.put("note", r.note());
+            p.put("verdicts", r.verdictMap());
+            p.put("best_reference", r.bestReference());
+            probes.put(r.probe(), p);
+        }
+        Map<String, Object> refs = new LinkedHashMap<>(run.references());
+        Object check = refs.remove(ProbeRunner.PREDICTION_CHECK);
+        out.flatten("references", "reference", refs);
         Map<String, Object> controls = new LinkedHashMap<>();
         for (ProbeRun.ControlRun c : run.controls()) {
+            for (KeyMetric k : KEY_METRICS) {
+                double v = k.value(c.results());
+                if (!Double.isNaN(v)) {
+                    out.metric(out.unique(Schema.key("controls", c.name(), k.probe()) + "." + Schema.requireKey(
+                            k.path().toLowerCase(java.util.Locale.ROOT))), c.name() + ": " + k.label(), v);
+                }
+            }
             Map<String, Object> cm = new LinkedHashMap<>();
             cm.put("description", c.description());
             Map<String, Object> verdicts = new LinkedHashMap<>();
             c.conclusions().forEach((h, x) -> verdicts.put(h, x.outcome()));
             cm.put("verdicts", verdicts);
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            for (KeyMetric k : KEY_METRICS) {
-                metrics.put(k.probe() + "." + k.path(), k.value(c.results()));
-            }
-            cm.put("key_metrics", metrics);
             controls.put(c.name(), cm);
         }
-        m.put("controls", controls);
-        Map<String, Object> probes = new LinkedHashMap<>();
-        for (ProbeResult r : run.results()) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("status", r.status());
-            p.put("note", r.note());
-            p.put("seconds", run.seconds().get(r.probe()));
-            p.put("verdicts", r.verdictMap());
-            p.put("evidence", r.verdicts());
-            p.put("best_reference", r.bestReference());
-            p.put("metrics", r.metrics());
-            probes.put(r.probe(), p);
-        }
-        m.put("probes", probes);
-        m.put("seconds", run.seconds());
-        return m;
+        run.seconds().forEach((k, v) -> out.metric(out.unique(Schema.key("seconds", k)), "seconds: " + k, v));
+        out.detail("model", modelSummary(model));
+        out.detail("task", model.task());
+        out.detail("suite", suiteSummary(run.suite()));
+        out.detail("best_reference", run.bestReference());
+        out.detail(ProbeRunner.PREDICTION_CHECK, check); // the NaN/Inf check of the model's predictions
+        out.detail("probes", probes);
+        out.detail("controls", controls);
+        return out;
+    }
+
+    private static String outcome(Outcome o) {
+        return switch (o) {
+            case CONSISTENT -> Schema.PASS;
+            case INCONSISTENT -> Schema.FAIL;
+            case INCONCLUSIVE -> Schema.INCONCLUSIVE;
+        };
     }
 
     private static Map<String, Object> modelSummary(ModelUnderTest model) {
@@ -95,24 +153,24 @@ public final class ProbeReport {
         return m;
     }
 
+    /** {@link #write(Path, ModelUnderTest, ProbeRun, List, ProbeRegistry, String, Device, List)} from Java code. */
+    public static Path write(Path reportsRoot, ModelUnderTest model, ProbeRun run, List<ProbeSuite.Planned> plan,
+            ProbeRegistry registry, String suiteSource, Device device) {
+        return write(reportsRoot, model, run, plan, registry, suiteSource, device, null);
+    }
+
     /**
      * Writes the report folder and returns its published path.
      *
      * @param plan the probes with their resolved parameters (recorded in the manifest)
      * @param registry where each probe came from (recorded in the manifest)
      * @param suiteSource the suite file, or a description of the built-in default
+     * @param command the command line, or null when called from Java code
      */
     public static Path write(Path reportsRoot, ModelUnderTest model, ProbeRun run, List<ProbeSuite.Planned> plan,
-            ProbeRegistry registry, String suiteSource, Device device) {
+            ProbeRegistry registry, String suiteSource, Device device, List<String> command) {
         RunDirectory dir = RunDirectory.create(reportsRoot, "probe");
         try {
-            Map<String, Object> manifest = new LinkedHashMap<>(Provenance.collect(device));
-            manifest.put("command", "probe");
-            manifest.put("checkpoint", model.origin().path());
-            manifest.put("checkpoint_kind", model.origin().kind());
-            manifest.put("checkpoint_sha256", model.origin().sha256());
-            manifest.put("task", model.task());
-            manifest.put("suite_file", suiteSource);
             Map<String, Object> suite = new LinkedHashMap<>(suiteSummary(run.suite()));
             Map<String, Object> params = new LinkedHashMap<>();
             Map<String, Object> origins = new LinkedHashMap<>();
@@ -129,16 +187,71 @@ public final class ProbeReport {
                 });
             }
             suite.put("params", params);
-            manifest.put("suite", suite);
-            manifest.put("probes", origins);
-            manifest.put("timings", run.seconds());
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("checkpoint", model.origin().path());
+            config.put("task", model.task());
+            config.put("suite_file", suiteSource);
+            config.put("suite", suite);
+            RunManifest manifest = new RunManifest(dir.runId(), "probe", command, config, Provenance.collect(device));
+            manifest.seeds(Map.of("suite_seed", run.suite().seed()));
+            manifest.input("checkpoint", model.origin().path(), model.origin().sha256(),
+                    Map.of("checkpoint_kind", model.origin().kind()));
+            origins.forEach((name, o) -> {
+                Map<?, ?> om = (Map<?, ?>) o;
+                if (om.get("sha256") != null) {
+                    manifest.input("probe", String.valueOf(om.get("origin")), (String) om.get("sha256"),
+                            Map.of("probe", name, "class", om.get("class")));
+                }
+            });
+            manifest.detail("probes", origins);
+            manifest.timings(run.seconds());
+            predictions(model, run, device).write(dir.file(PREDICTIONS));
+            manifest.file(PREDICTIONS, AtomicFiles.sha256(dir.file(PREDICTIONS)));
             String title = "Probe report: " + model.name();
-            markdown(model, run, registry, suiteSource).writeTo(dir, title, metrics(model, run), manifest);
+            markdown(model, run, registry, suiteSource).writeTo(dir, title, metrics(dir.runId(), model, run).toMap(),
+                    manifest.toMap());
             return dir.publish();
         } catch (RuntimeException e) {
             dir.discard();
             throw e;
         }
+    }
+
+    /**
+     * The per-prompt outputs of a run (see the class comment): the run's test prompts drawn again from the suite's
+     * seed, the model's predictions and Jacobians on them, and the standard references' (when the run recorded them).
+     */
+    static Npz predictions(ModelUnderTest model, ProbeRun run, Device device) {
+        Npz npz = new Npz();
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            PromptSource source = new PromptSource(model.task(), manager, run.suite().seed(), run.suite().testPrompts());
+            TaskTruth.Recorded<PromptSet> drawn = TaskTruth.record(source::test);
+            PromptSet test = drawn.value();
+            npz.put("tokens", VerifyOutputs.tokens(test));
+            npz.put("targets", test.targets());
+            drawn.parameters().forEach(npz::put);
+            npz.put("pred.model", model.predict(test));
+            model.sensitivity().ifPresent(s -> npz.put("jac.model", s.queryJacobians(test)));
+            Map<String, Object> refs = run.references();
+            if (refs.get("eta_star") instanceof Number eta && refs.get("gamma_star") instanceof double[][] gamma
+                    && refs.get("ridge_lambda") instanceof Number lambda) {
+                List<QuerySensitivity> standard = new ArrayList<>();
+                standard.add(GradientDescentOracle.oneStep(eta.doubleValue()).named("GD(η*)"));
+                standard.add(GradientDescentOracle.preconditioned(new DMatrixRMaj(gamma)).named("PGD(Γ*)"));
+                standard.add(LeastSquaresOracle.ols());
+                if (lambda.doubleValue() > 0) {
+                    standard.add(LeastSquaresOracle.ridge(lambda.doubleValue()));
+                }
+                standard.add(new AveragingOracle());
+                standard.add(NearestNeighborsOracle.threeNearest());
+                for (QuerySensitivity r : standard) {
+                    String k = Schema.slug(r.name());
+                    npz.put("pred." + k, r.predict(test));
+                    npz.put("jac." + k, r.queryJacobians(test));
+                }
+            }
+        }
+        return npz;
     }
 
     /** The Markdown report (also rendered to HTML). */

@@ -29,13 +29,17 @@ public final class DecisionTreeSampler extends RegressionSampler {
         int internal = (1 << depth) - 1;
         float[] coordU = manager.randomUniform(0f, 1f, new Shape(b, internal), DataType.FLOAT32).toFloatArray();
         float[] leaves = manager.randomNormal(0f, 1f, new Shape(b, internal + 1), DataType.FLOAT32).toFloatArray();
+        if (TaskTruth.recording()) { // ground truth, kept only while TaskTruth.record runs
+            TaskTruth.offer("tree_features", features(coordU, d), b, internal);
+            TaskTruth.offer("tree_leaves", leaves, b, internal + 1);
+        }
         float[] xs = x.toFloatArray(); // [B, T, d]
         float[] y = new float[b * t]; // [B, T]
         for (int p = 0; p < b; p++) {
             for (int i = 0; i < t; i++) {
                 int node = 0;
                 for (int level = 0; level < depth; level++) {
-                    int coord = Math.min(d - 1, (int) (coordU[p * internal + node] * d));
+                    int coord = feature(coordU[p * internal + node], d);
                     boolean right = xs[(p * t + i) * d + coord] > 0;
                     node = 2 * node + (right ? 2 : 1);
                 }
@@ -43,5 +47,18 @@ public final class DecisionTreeSampler extends RegressionSampler {
             }
         }
         return manager.create(y, new Shape(b, t));
+    }
+
+    /** The coordinate an internal node tests, from its uniform draw {@code u ∈ [0, 1)}. */
+    private static int feature(float u, int d) {
+        return Math.min(d - 1, (int) (u * d));
+    }
+
+    private static int[] features(float[] coordU, int d) {
+        int[] out = new int[coordU.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = feature(coordU[k], d);
+        }
+        return out;
     }
 }

@@ -51,6 +51,7 @@ public class LinearRegressionSampler extends RegressionSampler {
     protected NDArray sampleResponses(NDManager manager, NDArray x) {
         int b = (int) x.getShape().get(0);
         NDArray w = sampleWeights(manager, b).expandDims(2); // [B, d, 1]
+        TaskTruth.offer("w", w, b, task.d()); // ground truth, kept only while TaskTruth.record runs
         return respond(x.batchMatMul(w).squeeze(2)); // [B, T]
     }
 

@@ -25,6 +25,8 @@ public final class ReluNetworkSampler extends RegressionSampler {
         int r = task.hiddenWidth();
         NDArray u = manager.randomNormal(0f, 1f, new Shape(b, task.d(), r), DataType.FLOAT32); // [B, d, r]
         NDArray alpha = manager.randomNormal(0f, 1f, new Shape(b, r, 1), DataType.FLOAT32); // [B, r, 1]
+        TaskTruth.offer("u", u); // ground truth, kept only while TaskTruth.record runs
+        TaskTruth.offer("alpha", alpha, b, r);
         NDArray hidden = x.batchMatMul(u).maximum(0f); // [B, T, r]
         return hidden.batchMatMul(alpha).squeeze(2).mul((float) Math.sqrt(2.0 / r)); // [B, T]
     }

@@ -32,16 +32,24 @@ import org.descent.util.ReproducibleZip;
  *   <li>{@code lsa.params}: the {@link LsaTransformerBlock}'s parameters in DJL's parameter format;</li>
  *   <li>{@code state.npz}: Adam moments ({@code adam.m.<param>}, {@code adam.v.<param>}) and the loss history
  *       ({@code losses}), numpy-readable;</li>
- *   <li>{@code manifest.json}: a {@link CheckpointManifest} with configs, provenance and file checksums.</li>
+ *   <li>{@code weights.npz}: the same weights for numpy and torch, float64 ({@link #weightsNpz});</li>
+ *   <li>{@code manifest.json}: a {@link CheckpointManifest} with configs, provenance and file checksums, carrying the
+ *       fields every run manifest has (README, "Output schema").</li>
  * </ul>
  * Checkpoints are written to a staging folder and published by one rename; loading verifies checksums and shapes.
+ * Formats {@code descent-lsa-checkpoint/1} and {@code /2} (no {@code weights.npz}, {@code runId} for {@code run_id})
+ * are still read.
  */
 public final class Checkpoints {
-    public static final String FORMAT = "descent-lsa-checkpoint/2";
+    public static final String FORMAT = "descent-lsa-checkpoint/3";
+    /** The second format: {@code runId} instead of {@code run_id}, no schema fields, no weights.npz; still read. */
+    static final String FORMAT_2 = "descent-lsa-checkpoint/2";
     /** The first format: no {@code checkpoint} and {@code resumedFrom} keys; still read. */
     static final String FORMAT_1 = "descent-lsa-checkpoint/1";
     static final String PARAMS = "lsa.params";
     static final String STATE = "state.npz";
+    /** The weights as float64 numpy arrays (format 3 on). */
+    public static final String WEIGHTS = "weights.npz";
     static final String MANIFEST = "manifest.json";
 
     private Checkpoints() {}
@@ -61,12 +69,25 @@ public final class Checkpoints {
      * @param sha256 checksum of each file; required (a checkpoint whose files cannot be verified is refused)
      * @param checkpoint the folder name it was published under, {@code <runId>-step<k>[-<status>]} (null in format 1)
      * @param resumedFrom the checkpoint folder the run continued, or null for a run from scratch
+     * @param schemaVersion the output schema version (null before format 3)
+     * @param kind always {@code train} (null before format 3)
+     * @param command the command line of the training run (null before format 3, or when started from Java code)
+     * @param config the experiment config of the run, whose task, model and train sections equal the ones above (null
+     *     before format 3)
      */
-    public record CheckpointManifest(String format, String runId, String status, int step, TaskConfig task,
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"schema_version", "format", "kind", "run_id", "command",
+        "status", "step", "checkpoint", "resumedFrom", "task", "model", "train", "config", "sha256", "provenance",
+        "timings"})
+    public record CheckpointManifest(String format,
+            @com.fasterxml.jackson.annotation.JsonProperty("run_id")
+            @com.fasterxml.jackson.annotation.JsonAlias("runId") String runId,
+            String status, int step, TaskConfig task,
             ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
-            Map<String, String> sha256, String checkpoint, String resumedFrom) {
+            Map<String, String> sha256, String checkpoint, String resumedFrom,
+            @com.fasterxml.jackson.annotation.JsonProperty("schema_version") Integer schemaVersion, String kind,
+            List<String> command, com.fasterxml.jackson.databind.JsonNode config) {
         public CheckpointManifest {
-            for (Object[] f : new Object[][] {{"format", format}, {"runId", runId}, {"status", status},
+            for (Object[] f : new Object[][] {{"format", format}, {"run_id", runId}, {"status", status},
                 {"task", task}, {"model", model}, {"train", train}}) {
                 if (f[1] == null) {
                     throw new IllegalArgumentException("checkpoint manifest: required key \"" + f[0] + "\" is missing"
@@ -102,11 +123,20 @@ public final class Checkpoints {
     }
 
     /** {@link #save(Path, String, TrainingState, String, TaskConfig, ModelConfig, TrainConfig, Map, Map, String,
-     * NDManager)} for a run from scratch. */
+     * List, Object, NDManager)} for a run from scratch started from Java code. */
     public static Path save(Path modelsRoot, String runId, TrainingState state, String status, TaskConfig task,
             ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
             NDManager manager) {
         return save(modelsRoot, runId, state, status, task, model, train, provenance, timings, null, manager);
+    }
+
+    /** {@link #save(Path, String, TrainingState, String, TaskConfig, ModelConfig, TrainConfig, Map, Map, String,
+     * List, Object, NDManager)} for a run started from Java code, its config made of task, model and train. */
+    public static Path save(Path modelsRoot, String runId, TrainingState state, String status, TaskConfig task,
+            ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
+            String resumedFrom, NDManager manager) {
+        return save(modelsRoot, runId, state, status, task, model, train, provenance, timings, resumedFrom, null, null,
+                manager);
     }
 
     /**
@@ -115,10 +145,25 @@ public final class Checkpoints {
      * provenance and timings aside).
      *
      * @param resumedFrom the checkpoint the run continued, or null
+     * @param command the command line of the run, or null when started from Java code
+     * @param config the run's experiment config (its task, model and train sections must be the ones given), or null
+     *     for {@code {task, model, train}}
      */
     public static Path save(Path modelsRoot, String runId, TrainingState state, String status, TaskConfig task,
             ModelConfig model, TrainConfig train, Map<String, Object> provenance, Map<String, Object> timings,
-            String resumedFrom, NDManager manager) {
+            String resumedFrom, List<String> command, Object config, NDManager manager) {
+        com.fasterxml.jackson.databind.node.ObjectNode configNode = config != null
+                ? Json.mapper().valueToTree(config) : Json.mapper().createObjectNode();
+        if (config == null) {
+            configNode.set("task", Json.mapper().valueToTree(task));
+            configNode.set("model", Json.mapper().valueToTree(model));
+            configNode.set("train", Json.mapper().valueToTree(train));
+        }
+        String mismatch = configMismatch(configNode, task, model, train);
+        if (mismatch != null) {
+            throw new IllegalArgumentException("checkpoint: the config's " + mismatch + " section differs from the "
+                    + mismatch + " given");
+        }
         String name = folderName(runId, state.step(), status);
         RunDirectory dir = RunDirectory.named(modelsRoot, name);
         try {
@@ -144,11 +189,14 @@ public final class Checkpoints {
                 npz.add(losses);
                 AtomicFiles.write(dir.file(STATE), out -> ReproducibleZip.writeNpz(npz, out));
             }
+            weightsNpz(state.weights()).write(dir.file(WEIGHTS));
             Map<String, String> sums = new LinkedHashMap<>();
             sums.put(PARAMS, AtomicFiles.sha256(dir.file(PARAMS)));
             sums.put(STATE, AtomicFiles.sha256(dir.file(STATE)));
+            sums.put(WEIGHTS, AtomicFiles.sha256(dir.file(WEIGHTS)));
             CheckpointManifest manifest = new CheckpointManifest(FORMAT, runId, status, state.step(), task, model,
-                    train, provenance, timings, sums, name, resumedFrom);
+                    train, provenance, timings, sums, name, resumedFrom, org.descent.util.Schema.VERSION, "train",
+                    command, configNode);
             AtomicFiles.writeString(dir.file(MANIFEST), Json.write(manifest));
             return dir.publish();
         } finally {
@@ -161,7 +209,9 @@ public final class Checkpoints {
         long d = task.tokenDim();
         long distinct = model.weightTied() ? 1 : model.layers();
         long params = distinct * 4 * d * d * 4;
-        return 3 * params + 4L * steps + 64 * 1024 + (task.covariance() == null ? 0 : 16L * task.d() * task.d());
+        long weightsNpz = distinct * 7 * d * d * 8 + distinct * 7 * 256;
+        return 3 * params + weightsNpz + 4L * steps + 64 * 1024
+                + (task.covariance() == null ? 0 : 16L * task.d() * task.d());
     }
 
     /**
@@ -181,11 +231,13 @@ public final class Checkpoints {
             throw new IllegalArgumentException(dir + " is not a descent checkpoint: no " + MANIFEST);
         }
         CheckpointManifest manifest = Json.read(manifestFile, CheckpointManifest.class);
-        if (!FORMAT.equals(manifest.format()) && !FORMAT_1.equals(manifest.format())) {
+        if (!FORMAT.equals(manifest.format()) && !FORMAT_2.equals(manifest.format())
+                && !FORMAT_1.equals(manifest.format())) {
             throw new IllegalArgumentException(manifestFile + ": unsupported checkpoint format \"" + manifest.format()
                     + "\" (this descent reads " + FORMAT + ")");
         }
-        for (String f : List.of(PARAMS, STATE)) {
+        for (String f : manifest.sha256().containsKey(WEIGHTS) ? List.of(PARAMS, STATE, WEIGHTS)
+                : List.of(PARAMS, STATE)) {
             Path file = dir.resolve(f);
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(dir + ": checkpoint file " + f + " is missing");
@@ -232,6 +284,12 @@ public final class Checkpoints {
                         + manifest.step() + " steps");
             }
             requireFinite(dir, weights, params, means, vars, losses);
+            String mismatch = manifest.config() == null ? null
+                    : configMismatch(manifest.config(), manifest.task(), model, manifest.train());
+            if (mismatch != null) {
+                throw new IllegalArgumentException(manifestFile + ": \"config\" has another " + mismatch + " section "
+                        + "than the checkpoint's \"" + mismatch + "\" (was the manifest edited?)");
+            }
             return new Loaded(dir, manifest, new TrainingState(weights, means, vars, manifest.step(), losses));
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
@@ -275,6 +333,51 @@ public final class Checkpoints {
             throw new IllegalArgumentException(dir.resolve(STATE) + ": the loss history holds " + badLoss
                     + " NaN or infinite values; the checkpoint is corrupt");
         }
+    }
+
+    /** The first of task, model, train whose section in {@code config} differs from the given one, or null. */
+    private static String configMismatch(com.fasterxml.jackson.databind.JsonNode config, TaskConfig task,
+            ModelConfig model, TrainConfig train) {
+        Object[][] sections = {{"task", task}, {"model", model}, {"train", train}};
+        for (Object[] s : sections) {
+            com.fasterxml.jackson.databind.JsonNode node = config.get((String) s[0]);
+            try {
+                if (node == null || !s[1].equals(Json.mapper().treeToValue(node, s[1].getClass()))) {
+                    return (String) s[0];
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                return (String) s[0];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The weights as float64 arrays for numpy and torch ({@code weights.npz}), per distinct layer {@code l}:
+     * {@code layer<l>.W_Q}, {@code .W_K}, {@code .W_V}, {@code .P} ({@code [D, D]}, the column-vector convention of
+     * the README's contracts), the products {@code layer<l>.W_KQ = W_Kᵀ W_Q} and {@code layer<l>.W_PV = P W_V}, and
+     * {@code layer<l>.Gamma_eff = −(W_PV)[d, d] · (W_KQ)[:d, :d]ᵀ} ({@code [d, d]}); plus scalars {@code depth} (layer
+     * applications L) and {@code weight_tied} (1 when one layer is applied L times).
+     */
+    public static org.descent.util.Npz weightsNpz(LsaWeights weights) {
+        org.descent.util.Npz npz = new org.descent.util.Npz();
+        int dim = weights.dim();
+        for (int l = 0; l < weights.layers().size(); l++) {
+            org.descent.model.LsaLayerWeights layer = weights.layers().get(l);
+            double[][] m = layer.matrices();
+            String p = "layer" + l + ".";
+            String[] names = {"W_Q", "W_K", "W_V", "P"};
+            for (int k = 0; k < 4; k++) {
+                npz.put(p + names[k], org.descent.util.Npz.Array.of(m[k], dim, dim));
+            }
+            npz.put(p + "W_KQ", org.descent.util.Npz.Array.of(layer.keyQuery().getData(), dim, dim));
+            npz.put(p + "W_PV", org.descent.util.Npz.Array.of(layer.projectedValue().getData(), dim, dim));
+            npz.put(p + "Gamma_eff", org.descent.util.Npz.Array.of(
+                    org.descent.oracle.EffectivePreconditioner.of(layer).gamma().getData(), dim - 1, dim - 1));
+        }
+        npz.put("depth", weights.depth());
+        npz.put("weight_tied", weights.weightTied() ? 1 : 0);
+        return npz;
     }
 
     private static int nonFinite(double[] a) {

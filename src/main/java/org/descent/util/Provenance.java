@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where an artifact came from: software versions, git commit, machine, device and threads. Goes into every
- * {@code manifest.json}.
+ * {@code manifest.json} as {@code provenance} (README, "Output schema"): {@code created}, {@code descent_version},
+ * {@code git_commit}, {@code engine}, {@code engine_version}, {@code djl_version}, {@code ejml_version}, {@code java},
+ * {@code os}, {@code cpus}, {@code device}, {@code torch_threads}, {@code torch_interop_threads}, {@code mkl_cbwr}.
  */
 public final class Provenance {
     private Provenance() {}
@@ -25,8 +27,8 @@ public final class Provenance {
     public static Map<String, Object> collect(Device device) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("created", OffsetDateTime.now().toString());
-        out.put("descent", descentVersion());
-        out.put("git", gitCommit());
+        out.put("descent_version", descentVersion());
+        out.put("git_commit", gitCommit());
         Engine engine = Engine.getInstance();
         out.put("engine", engine.getEngineName());
         out.put("engine_version", engine.getVersion());

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.descent.util.Json;
+import org.descent.util.RunFiles;
 import org.descent.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,8 +68,7 @@ class CliTest {
         JsonNode b = Json.mapper().readTree(reports.get(1).resolve("metrics.json").toFile());
         for (String key : List.of("eta_star", "mse.trained", "mse.gd", "mse.zero", "mse.ols", "preds_diff",
                 "model_diff", "model_cos", "interpolation_mse", "gamma_eff_scalar", "gamma_eff_residual")) {
-            assertTrue(a.has(key), "metrics.json lacks " + key);
-            assertEquals(a.get(key).asDouble(), b.get(key).asDouble(), 0.0, "same seed, same " + key);
+            assertEquals(RunFiles.value(a, key), RunFiles.value(b, key), 0.0, "same seed, same " + key);
         }
         for (String f : List.of("report.md", "report.html", "metrics.json", "manifest.json")) {
             assertTrue(Files.size(reports.get(0).resolve(f)) > 0, f);
@@ -76,10 +76,13 @@ class CliTest {
         String html = Files.readString(reports.get(0).resolve("report.html"));
         assertTrue(html.contains("data:image/png;base64,"), "figures are inlined");
         JsonNode manifest = Json.mapper().readTree(reports.get(0).resolve("manifest.json").toFile());
-        for (String key : List.of("config", "seeds", "provenance", "timings", "checkpoint")) {
+        for (String key : List.of("schema_version", "run_id", "kind", "command", "config", "seeds", "inputs",
+                "files", "provenance", "timings", "details")) {
             assertTrue(manifest.has(key), "manifest.json lacks " + key);
         }
-        assertTrue(manifest.get("provenance").has("git"));
+        assertEquals("checkpoint", manifest.at("/inputs/0/role").asText());
+        assertTrue(manifest.get("provenance").has("git_commit"));
+        assertTrue(manifest.get("provenance").has("descent_version"));
         assertTrue(manifest.get("provenance").has("device"));
 
         Path checkpoint = list(dir.resolve("models")).get(0);

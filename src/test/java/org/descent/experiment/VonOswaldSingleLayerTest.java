@@ -17,6 +17,7 @@ import org.descent.experiment.reproduce.Presets;
 import org.descent.experiment.reproduce.ReproductionReport;
 import org.descent.experiment.reproduce.Verdict;
 import org.descent.util.Json;
+import org.descent.util.RunFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,12 +42,12 @@ class VonOswaldSingleLayerTest {
         assertEquals(Verdict.SUPPORTED, o.result().verdict());
         JsonNode m = Json.mapper().readTree(o.report().resolve("metrics.json").toFile());
         assertEquals("supported", m.get("verdict").asText());
-        assertNear(m.get("eta_star").asDouble(), 1.5151515, 1e-6, "η*");
-        JsonNode seed0 = m.get("per_seed").get(0);
-        assertTrue(seed0.get("mse.trained").asDouble() <= 1.01 * seed0.get("mse.gd").asDouble(), seed0.toString());
-        assertTrue(seed0.get("interpolation_mse").asDouble() <= 1.01 * seed0.get("mse.gd").asDouble(),
-                "interpolation midpoint " + seed0);
+        assertNear(RunFiles.value(m, "eta_star"), 1.5151515, 1e-6, "η*");
+        double mseGd = RunFiles.value(m, "per_seed.0.mse.gd");
+        assertTrue(RunFiles.value(m, "per_seed.0.mse.trained") <= 1.01 * mseGd, m.get("metrics").toString());
+        assertTrue(RunFiles.value(m, "per_seed.0.interpolation_mse") <= 1.01 * mseGd, "interpolation midpoint");
         JsonNode manifest = Json.mapper().readTree(o.report().resolve("manifest.json").toFile());
-        assertEquals(1, manifest.get("checkpoints").size());
+        assertEquals(1, manifest.get("inputs").size());
+        assertEquals("checkpoint", manifest.at("/inputs/0/role").asText());
     }
 }

@@ -102,13 +102,15 @@ class DropInProbeTest {
             assertTrue(Files.isRegularFile(report.resolve(f)), f);
         }
         JsonNode metrics = Json.mapper().readTree(report.resolve("metrics.json").toFile());
-        assertEquals("consistent", metrics.at("/probes/label-linearity/verdicts/label-linear").asText(),
-                metrics.at("/probes/label-linearity").toString());
-        assertEquals("consistent", metrics.at("/probes/gd-alignment/verdicts/one-step-gd").asText());
+        assertEquals("consistent", metrics.at("/details/probes/label-linearity/verdicts/label-linear").asText(),
+                metrics.at("/details/probes/label-linearity").toString());
+        assertEquals("consistent", metrics.at("/details/probes/gd-alignment/verdicts/one-step-gd").asText());
         JsonNode manifest = Json.mapper().readTree(report.resolve("manifest.json").toFile());
-        assertEquals(AtomicFiles.sha256(fixture), manifest.get("checkpoint_sha256").asText());
-        assertEquals(jar.toString(), manifest.at("/probes/label-linearity/origin").asText());
-        assertEquals(AtomicFiles.sha256(jar), manifest.at("/probes/label-linearity/sha256").asText());
+        assertEquals("checkpoint", manifest.at("/inputs/0/role").asText());
+        assertEquals(AtomicFiles.sha256(fixture), manifest.at("/inputs/0/sha256").asText());
+        assertEquals(jar.toString(), manifest.at("/details/probes/label-linearity/origin").asText());
+        assertEquals(AtomicFiles.sha256(jar), manifest.at("/details/probes/label-linearity/sha256").asText());
+        assertEquals(AtomicFiles.sha256(jar), manifest.at("/inputs/1/sha256").asText(), "the jar is an input");
         assertTrue(Files.readString(report.resolve("report.md")).contains("## label-linearity"));
     }
 

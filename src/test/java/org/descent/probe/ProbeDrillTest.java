@@ -103,8 +103,8 @@ class ProbeDrillTest {
         assertEquals(Main.EXIT_PROBE_FAILED, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("FAILED overflow: StackOverflowError"), r.out());
         JsonNode m = Json.mapper().readTree(onlyReport(reports).resolve("metrics.json").toFile());
-        assertEquals("failed", m.at("/probes/overflow/status").asText());
-        assertEquals("ran", m.at("/probes/gd-alignment/status").asText(), "the other probe still ran");
+        assertEquals("failed", m.at("/details/probes/overflow/status").asText());
+        assertEquals("ran", m.at("/details/probes/gd-alignment/status").asText(), "the other probe still ran");
     }
 
     /** Drill: a garbage jar in probes/ no longer blocks suites of built-in probes; naming its probe is an error. */
@@ -159,7 +159,8 @@ class ProbeDrillTest {
                     assertTrue(r.note().contains("200 of 200 test prompts (100.0%") && r.note().contains("#0, #1"),
                             r.note());
                 }
-                Map<?, ?> check = (Map<?, ?>) ProbeReport.metrics(model, run).get(ProbeRunner.PREDICTION_CHECK);
+                Map<?, ?> check = (Map<?, ?>) ((Map<?, ?>) ProbeReport.metrics(model, run).get("details"))
+                        .get(ProbeRunner.PREDICTION_CHECK);
                 assertEquals(1.0, ((Number) check.get("fraction")).doubleValue());
                 String md = ProbeReport.markdown(model, run, registry, "test").markdown();
                 assertTrue(md.contains("No verdicts: the model's predictions are NaN or infinite"), md);
@@ -195,9 +196,9 @@ class ProbeDrillTest {
         assertTrue(r.err().contains("no verdicts: the model's predictions are NaN or infinite on 300 of 300 test "
                 + "prompts"), r.err());
         JsonNode m = Json.mapper().readTree(onlyReport(reports).resolve("metrics.json").toFile());
-        assertEquals(300, m.at("/model_predictions/non_finite").asInt(), m.toString());
-        assertEquals(0, m.at("/model_predictions/first_prompts/0").asInt());
-        assertTrue(m.at("/summary/verdicts").isEmpty(), "no verdicts: " + m.at("/summary"));
+        assertEquals(300, m.at("/details/model_predictions/non_finite").asInt(), m.toString());
+        assertEquals(0, m.at("/details/model_predictions/first_prompts/0").asInt());
+        assertTrue(m.at("/verdicts").isEmpty(), "no verdicts: " + m.at("/verdicts"));
     }
 
     @Test

@@ -147,7 +147,7 @@ class CheckpointsTest {
             String original = Files.readString(dir.resolve("manifest.json"));
             com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
                     org.descent.util.Json.mapper().readTree(original);
-            for (String key : List.of("task", "train", "model", "runId", "status", "format")) {
+            for (String key : List.of("task", "train", "model", "run_id", "status", "format")) {
                 com.fasterxml.jackson.databind.node.ObjectNode edited = tree.deepCopy();
                 edited.remove(key);
                 Files.writeString(dir.resolve("manifest.json"), org.descent.util.Json.write(edited));
@@ -252,6 +252,70 @@ class CheckpointsTest {
                     .replaceFirst("\\{", "{\"surprise\" : 1,"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir, manager))
                     .getMessage().contains("surprise"));
+        }
+    }
+
+    /**
+     * weights.npz beside lsa.params holds the same weights in float64, their products and Γ_eff, and its checksum is
+     * in the manifest (format 3, with the fields of every run manifest).
+     */
+    @Test
+    void weightsAreWrittenForNumpy(@TempDir Path root) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            Path dir = save(root, manager);
+            Map<String, org.descent.util.Npz.Array> npz = org.descent.util.Npz.read(dir.resolve("weights.npz"));
+            LsaWeights w = state().weights();
+            for (int l = 0; l < 2; l++) {
+                org.descent.model.LsaLayerWeights layer = w.layer(l);
+                double[][] m = layer.matrices();
+                String p = "layer" + l + ".";
+                String[] names = {"W_Q", "W_K", "W_V", "P"};
+                for (int k = 0; k < 4; k++) {
+                    assertEquals("float64", npz.get(p + names[k]).dtype());
+                    assertArrayEquals(new long[] {4, 4}, npz.get(p + names[k]).shape());
+                    assertArrayEquals(m[k], npz.get(p + names[k]).doubles(), 0.0, p + names[k]);
+                }
+                assertArrayEquals(layer.keyQuery().getData(), npz.get(p + "W_KQ").doubles(), 0.0, "W_KᵀW_Q");
+                assertArrayEquals(layer.projectedValue().getData(), npz.get(p + "W_PV").doubles(), 0.0, "P W_V");
+                assertArrayEquals(org.descent.oracle.EffectivePreconditioner.of(layer).gamma().getData(),
+                        npz.get(p + "Gamma_eff").doubles(), 0.0, "Γ_eff");
+            }
+            assertEquals(2.0, npz.get("depth").doubles()[0]);
+            com.fasterxml.jackson.databind.JsonNode manifest = org.descent.util.Json.mapper()
+                    .readTree(dir.resolve("manifest.json").toFile());
+            assertEquals(org.descent.util.AtomicFiles.sha256(dir.resolve("weights.npz")),
+                    manifest.at("/sha256/weights.npz").asText());
+            for (String key : List.of("schema_version", "run_id", "kind", "command", "config", "provenance")) {
+                assertTrue(manifest.has(key), "manifest lacks " + key);
+            }
+            assertEquals(Checkpoints.FORMAT, manifest.get("format").asText());
+            assertEquals("train", manifest.get("kind").asText());
+            // an edited config is refused like any edited manifest
+            Files.writeString(dir.resolve("manifest.json"), Files.readString(dir.resolve("manifest.json"))
+                    .replace("\"layers\" : 2", "\"layers\" : 3").replaceFirst("\"layers\" : 3", "\"layers\" : 2"));
+            String m = refused(dir, manager).getMessage();
+            assertTrue(m.contains("\"config\" has another model section"), m);
+        }
+    }
+
+    /** A checkpoint in format 2 (runId, no schema fields, no weights.npz), as descent wrote it before, still loads. */
+    @Test
+    void formatTwoStillLoads(@TempDir Path root) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            Path dir = save(root, manager);
+            com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    org.descent.util.Json.mapper().readTree(dir.resolve("manifest.json").toFile());
+            tree.put("format", "descent-lsa-checkpoint/2");
+            tree.set("runId", tree.remove("run_id"));
+            for (String key : List.of("schema_version", "kind", "command", "config")) {
+                tree.remove(key);
+            }
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("sha256")).remove("weights.npz");
+            Files.delete(dir.resolve("weights.npz"));
+            Files.writeString(dir.resolve("manifest.json"), org.descent.util.Json.write(tree));
+            Checkpoints.Loaded loaded = Checkpoints.load(dir, manager);
+            assertEquals("run", loaded.manifest().runId());
+            assertEquals(state().weights(), loaded.state().weights());
         }
     }
 }

@@ -105,10 +105,18 @@ final class AhnPreconditioned implements Preset {
                 double etaGd = OptimalStepSize.choose(task, () -> search).eta(); // line search: Σ is anisotropic
                 LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
                 double[] y = test.targets();
-                double[] seM = PredictionMetrics.squaredErrors(model.predict(test), y);
-                double[] seP = PredictionMetrics.squaredErrors(
-                        GradientDescentOracle.preconditioned(gammaStar).predict(test), y);
-                double[] seG = PredictionMetrics.squaredErrors(GradientDescentOracle.oneStep(etaGd).predict(test), y);
+                double[] pm = model.predict(test);
+                double[] pp = GradientDescentOracle.preconditioned(gammaStar).predict(test);
+                double[] pg = GradientDescentOracle.oneStep(etaGd).predict(test);
+                double[] seM = PredictionMetrics.squaredErrors(pm, y);
+                double[] seP = PredictionMetrics.squaredErrors(pp, y);
+                double[] seG = PredictionMetrics.squaredErrors(pg, y);
+                String out = "sigma" + ni + ".seed" + seed + ".";
+                run.outputPrompts(out, test);
+                run.output(out + "pred.trained", pm);
+                run.output(out + "pred.pgd_gamma_star", pp);
+                run.output(out + "pred.gd_best", pg);
+                run.outputWeights(out, t.state().weights());
                 DMatrixRMaj gammaEff = EffectivePreconditioner.of(t.state().weights(), 0).gamma();
                 gammaErr.add(SeedSample.fixed(Matrices.relativeError(gammaEff, gammaStar)));
                 gapPgd.add(SeedSample.relativeGap(seM, seP));
@@ -141,12 +149,16 @@ final class AhnPreconditioned implements Preset {
                     AlgorithmDistances.distanceToIdentity(ws));
             metrics.put("noise=" + noise + ".gamma_star", Matrices.toArray(gammaStar));
             String p = "σ=" + noise + ": ";
-            heads.add(SeedSample.atMost(p + "‖Γ_eff − Γ*‖_F / ‖Γ*‖_F", gammaErr, GAMMA_TOL[ni]));
-            heads.add(SeedSample.within(p + "MSE(trained)/MSE(Γ*-PGD) − 1", gapPgd, MAX_GAP_TO_PGD));
-            heads.add(SeedSample.atMost(p + "MSE(trained)/MSE(best plain GD) − 1", gapGd, MAX_GAP_TO_GD));
-            heads.add(SeedSample.info(p + "theory: L(Γ*)/L(η I) − 1 at the searched η", theoryGap));
-            heads.add(SeedSample.info(p + "Dist(Σ^½ Γ_eff Σ^½, I)", whitened));
-            heads.add(SeedSample.info(p + "behavioural PGD fit R²", fitR2));
+            String k = "sigma" + ni + ".";
+            heads.add(SeedSample.atMost(k + "gamma_eff_error", p + "‖Γ_eff − Γ*‖_F / ‖Γ*‖_F", gammaErr,
+                    GAMMA_TOL[ni]));
+            heads.add(SeedSample.within(k + "mse_gap_to_pgd", p + "MSE(trained)/MSE(Γ*-PGD) − 1", gapPgd,
+                    MAX_GAP_TO_PGD));
+            heads.add(SeedSample.atMost(k + "mse_gap_to_best_gd", p + "MSE(trained)/MSE(best plain GD) − 1", gapGd,
+                    MAX_GAP_TO_GD));
+            heads.add(SeedSample.info(k + "theory_gap", p + "theory: L(Γ*)/L(η I) − 1 at the searched η", theoryGap));
+            heads.add(SeedSample.info(k + "whitened_gamma_eff_dist", p + "Dist(Σ^½ Γ_eff Σ^½, I)", whitened));
+            heads.add(SeedSample.info(k + "pgd_fit_r2", p + "behavioural PGD fit R²", fitR2));
         }
         return new PresetResult(heads, metrics, r -> {
             r.section("Details");

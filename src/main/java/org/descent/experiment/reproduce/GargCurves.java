@@ -65,9 +65,23 @@ final class GargCurves implements Preset {
 
     /** Normalised error per prefix and its standard error: {@code [2][N]}. */
     static double[][] curve(InContextRegressor r, PromptSet test) {
+        return curve(r, test, null);
+    }
+
+    /**
+     * As {@link #curve(InContextRegressor, PromptSet)}, keeping the predictions: {@code keep[b][k − 1]} is the
+     * prediction for prompt b from its first k examples (when {@code keep} is not null, {@code [B][N]}).
+     */
+    static double[][] curve(InContextRegressor r, PromptSet test, double[][] keep) {
         double[][] out = new double[2][N];
         for (int k = 1; k <= N; k++) {
-            double[] pt = point(r, test.prefix(k));
+            double[] p = r.predict(test.prefix(k));
+            if (keep != null) {
+                for (int b = 0; b < p.length; b++) {
+                    keep[b][k - 1] = p[b];
+                }
+            }
+            double[] pt = point(p, test.targets());
             out[0][k - 1] = pt[0];
             out[1][k - 1] = pt[1];
         }
@@ -76,7 +90,12 @@ final class GargCurves implements Preset {
 
     /** Normalised error of {@code r} on {@code p} and its standard error. */
     static double[] point(InContextRegressor r, PromptSet p) {
-        double[] se = PredictionMetrics.squaredErrors(r.predict(p), p.targets());
+        return point(r.predict(p), p.targets());
+    }
+
+    /** Normalised error of predictions {@code preds} of {@code targets} and its standard error. */
+    static double[] point(double[] preds, double[] targets) {
+        double[] se = PredictionMetrics.squaredErrors(preds, targets);
         double mean = AhnPreconditioned.mean(se);
         double var = 0;
         for (double v : se) {
@@ -115,21 +134,37 @@ final class GargCurves implements Preset {
             OneStepGdExperiment.Trained t3 = run.train("3-layer LSA", three, seed);
             long e0 = System.nanoTime();
             PromptSet test = run.prompts(task, seed, Seeds.TEST, TEST);
+            String out = "seed" + seed + ".";
+            run.outputPrompts(out, test);
+            run.outputWeights(out + "layers1.", t1.state().weights());
+            run.outputWeights(out + "layers3.", t3.state().weights());
+            Map<String, InContextRegressor> regressors = new LinkedHashMap<>();
+            regressors.put("1-layer LSA", new LsaRegressor("1", t1.state().weights(), run.manager()));
+            regressors.put("3-layer LSA", new LsaRegressor("3", t3.state().weights(), run.manager()));
+            regressors.put("OLS", LeastSquaresOracle.ols());
+            regressors.put("ridge λ=0.1", LeastSquaresOracle.ridge(0.1));
+            regressors.put("3-NN", NearestNeighborsOracle.threeNearest());
+            regressors.put("averaging (η=1)", new AveragingOracle());
+            regressors.put("GD(η*_N)", GradientDescentOracle.oneStep(etaN));
             Map<String, double[][]> curves = new LinkedHashMap<>();
-            curves.put("1-layer LSA", curve(new LsaRegressor("1", t1.state().weights(), run.manager()), test));
-            curves.put("3-layer LSA", curve(new LsaRegressor("3", t3.state().weights(), run.manager()), test));
-            curves.put("OLS", curve(LeastSquaresOracle.ols(), test));
-            curves.put("ridge λ=0.1", curve(LeastSquaresOracle.ridge(0.1), test));
-            curves.put("3-NN", curve(NearestNeighborsOracle.threeNearest(), test));
-            curves.put("averaging (η=1)", curve(new AveragingOracle(), test));
-            curves.put("GD(η*_N)", curve(GradientDescentOracle.oneStep(etaN), test));
+            for (Map.Entry<String, InContextRegressor> e : regressors.entrySet()) {
+                double[][] keep = new double[test.size()][N];
+                curves.put(e.getKey(), curve(e.getValue(), test, keep));
+                run.output(out + "error_vs_k." + org.descent.util.Schema.slug(e.getKey()), keep);
+            }
             double[][] gdK = new double[2][N];
+            double[][] keepK = new double[test.size()][N];
             for (int k = 1; k <= N; k++) {
-                double[] pt = point(GradientDescentOracle.oneStep(OptimalStepSize.closedForm(task.withN(k))),
-                        test.prefix(k));
+                double[] p = GradientDescentOracle.oneStep(OptimalStepSize.closedForm(task.withN(k)))
+                        .predict(test.prefix(k));
+                for (int b = 0; b < p.length; b++) {
+                    keepK[b][k - 1] = p[b];
+                }
+                double[] pt = point(p, test.targets());
                 gdK[0][k - 1] = pt[0];
                 gdK[1][k - 1] = pt[1];
             }
+            run.output(out + "error_vs_k." + org.descent.util.Schema.slug("GD(η*_k)"), keepK);
             curves.put("GD(η*_k)", gdK);
             zOls.add(SeedSample.fixed(maxZ(curves.get("OLS"), k -> 1.0 - (double) k / D, 1, D - 2)));
             zGd.add(SeedSample.fixed(maxZ(gdK, k -> (D + 1.0) / (k + D + 1.0), 1, N)));
@@ -148,11 +183,13 @@ final class GargCurves implements Preset {
             run.time("eval_s", (System.nanoTime() - e0) / 1e9);
         }
         List<Headline> heads = List.of(
-                SeedSample.atMost("OLS vs 1 − k/d (k ≤ d−2): max |z|", zOls, MAX_Z),
-                SeedSample.atMost("GD(η*_k) vs (d+1)/(k+d+1): max |z|", zGd, MAX_Z),
-                SeedSample.atMost("averaging vs (d+1)/k: max |z|", zAvg, MAX_Z),
-                SeedSample.atMost("1-layer LSA vs GD(η*_N): max relative gap over k", track, MAX_TRACK),
-                SeedSample.info("3-layer / 1-layer normalised error at k = N", threeVsOne));
+                SeedSample.atMost("ols_vs_theory_max_z", "OLS vs 1 − k/d (k ≤ d−2): max |z|", zOls, MAX_Z),
+                SeedSample.atMost("gd_vs_theory_max_z", "GD(η*_k) vs (d+1)/(k+d+1): max |z|", zGd, MAX_Z),
+                SeedSample.atMost("averaging_vs_theory_max_z", "averaging vs (d+1)/k: max |z|", zAvg, MAX_Z),
+                SeedSample.atMost("lsa_vs_gd_max_relative_gap", "1-layer LSA vs GD(η*_N): max relative gap over k",
+                        track, MAX_TRACK),
+                SeedSample.info("three_vs_one_layer_error_at_n", "3-layer / 1-layer normalised error at k = N",
+                        threeVsOne));
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("normalised_error_seed0", shown);
         return new PresetResult(heads, metrics, r -> {

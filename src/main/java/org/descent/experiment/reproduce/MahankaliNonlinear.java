@@ -20,6 +20,7 @@ import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
 import org.descent.task.TaskConfig;
 import org.descent.train.TrainConfig;
+import org.descent.util.Schema;
 
 /**
  * Mahankali, Hashimoto, Ma 2023: for isotropic Gaussian inputs and nonlinear responses y = f(w·x), the optimal
@@ -80,8 +81,15 @@ final class MahankaliNonlinear implements Preset {
                 LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
                 AlgorithmDistances.PgdFit fit = AlgorithmDistances.pgdFit(model, test, null);
                 double[] y = test.targets();
-                double[] seM = PredictionMetrics.squaredErrors(model.predict(test), y);
-                double[] seG = PredictionMetrics.squaredErrors(GradientDescentOracle.oneStep(eta).predict(test), y);
+                double[] pm = model.predict(test);
+                double[] pg = GradientDescentOracle.oneStep(eta).predict(test);
+                double[] seM = PredictionMetrics.squaredErrors(pm, y);
+                double[] seG = PredictionMetrics.squaredErrors(pg, y);
+                String out = response + ".seed" + seed + ".";
+                run.outputPrompts(out, test);
+                run.output(out + "pred.trained", pm);
+                run.output(out + "pred.gd_best", pg);
+                run.outputWeights(out, t.state().weights());
                 dist.add(SeedSample.fixed(fit.distanceToIdentity()));
                 gap.add(SeedSample.relativeGap(seM, seG));
                 r2.add(SeedSample.fixed(fit.rSquared()));
@@ -96,11 +104,14 @@ final class MahankaliNonlinear implements Preset {
                 run.time("eval_s", (System.nanoTime() - e0) / 1e9);
             }
             boolean tested = response.equals(TaskConfig.RESPONSE_TANH);
-            heads.add(tested ? SeedSample.atMost(response + ": Dist(Γ_fit, I)", dist, MAX_DIST)
-                    : SeedSample.info(response + ": Dist(Γ_fit, I)", dist));
-            heads.add(tested ? SeedSample.within(response + ": MSE(trained)/MSE(best plain GD) − 1", gap, MAX_GAP_TO_GD)
-                    : SeedSample.info(response + ": MSE(trained)/MSE(best plain GD) − 1", gap));
-            heads.add(SeedSample.info(response + ": behavioural fit R²", r2));
+            String k = Schema.segment(response) + ".";
+            heads.add(tested ? SeedSample.atMost(k + "gamma_fit_dist", response + ": Dist(Γ_fit, I)", dist, MAX_DIST)
+                    : SeedSample.info(k + "gamma_fit_dist", response + ": Dist(Γ_fit, I)", dist));
+            heads.add(tested ? SeedSample.within(k + "mse_gap_to_best_gd", response
+                    + ": MSE(trained)/MSE(best plain GD) − 1", gap, MAX_GAP_TO_GD)
+                    : SeedSample.info(k + "mse_gap_to_best_gd", response + ": MSE(trained)/MSE(best plain GD) − 1",
+                            gap));
+            heads.add(SeedSample.info(k + "fit_r2", response + ": behavioural fit R²", r2));
         }
         return new PresetResult(heads, Map.of(), r -> {
             r.section("Details");

@@ -29,6 +29,11 @@ public final class PresetRun implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, Object> timings = new LinkedHashMap<>();
     private final List<String> checkpoints = new ArrayList<>();
+    private final org.descent.util.Npz predictions = new org.descent.util.Npz();
+    private final org.descent.util.Npz weights = new org.descent.util.Npz();
+    private final Map<PromptSet, Map<String, org.descent.util.Npz.Array>> truths = new java.util.IdentityHashMap<>();
+    private String kind = "reproduce";
+    private ExperimentConfig config;
 
     /**
      * @param progress makes a step listener for a run of the given number of steps (a progress bar, or silence)
@@ -67,6 +72,67 @@ public final class PresetRun implements AutoCloseable {
         return checkpoints;
     }
 
+    /**
+     * Records this run as {@code kind} in its report files ({@code reproduce} by default; {@code verify} for
+     * {@code descent verify --seeds S}, whose manifest then holds {@code config} so that it re-runs).
+     */
+    public PresetRun recordedAs(String kind, ExperimentConfig config) {
+        this.kind = kind;
+        this.config = config;
+        return this;
+    }
+
+    /** The kind of run its report files record. */
+    public String kind() {
+        return kind;
+    }
+
+    /** The experiment config a {@code verify} run records, or null. */
+    public ExperimentConfig config() {
+        return config;
+    }
+
+    /**
+     * Keeps per-prompt values for {@code predictions.npz} (README, "Output schema"), e.g.
+     * {@code seed0.pred.trained [B]}; names as in {@link org.descent.util.Npz}.
+     */
+    public void output(String name, double[] perPrompt) {
+        predictions.put(name, perPrompt);
+    }
+
+    /** Keeps per-prompt rows (Jacobians {@code [B, d]}, prefix predictions {@code [B, N]}) for predictions.npz. */
+    public void output(String name, double[][] perPrompt) {
+        predictions.put(name, perPrompt);
+    }
+
+    /**
+     * Keeps test prompts for predictions.npz under {@code prefix}: {@code <prefix>tokens}, {@code <prefix>targets} and,
+     * for prompts drawn by {@link #prompts} from the test stream, their ground truth ({@code <prefix>w}, ...).
+     */
+    public void outputPrompts(String prefix, PromptSet prompts) {
+        predictions.put(prefix + "tokens", org.descent.experiment.VerifyOutputs.tokens(prompts));
+        predictions.put(prefix + "targets", prompts.targets());
+        Map<String, org.descent.util.Npz.Array> truth = truths.remove(prompts);
+        if (truth != null) {
+            truth.forEach((k, v) -> predictions.put(prefix + k, v));
+        }
+    }
+
+    /** Keeps a trained model's weights for {@code weights.npz} under {@code prefix} (e.g. {@code seed0.}). */
+    public void outputWeights(String prefix, org.descent.model.LsaWeights w) {
+        weights.putAll(prefix, org.descent.train.Checkpoints.weightsNpz(w));
+    }
+
+    /** What {@link #output} kept. */
+    public org.descent.util.Npz predictions() {
+        return predictions;
+    }
+
+    /** What {@link #outputWeights} kept. */
+    public org.descent.util.Npz weights() {
+        return weights;
+    }
+
     /** Prints a progress line. */
     public void say(String format, Object... args) {
         out.printf(Locale.ROOT, format + "%n", args);
@@ -96,9 +162,18 @@ public final class PresetRun implements AutoCloseable {
         return t;
     }
 
-    /** {@code count} test prompts of {@code task} drawn from stream {@code stream} of {@code seed}. */
+    /**
+     * {@code count} test prompts of {@code task} drawn from stream {@code stream} of {@code seed}. The ground truth of
+     * prompts from the {@link Seeds#TEST} stream is kept for {@link #outputPrompts}.
+     */
     public PromptSet prompts(TaskConfig task, long seed, long stream, int count) {
-        return TaskSamplers.forTask(task).samplePromptSet(manager, count, Seeds.derive(seed, stream, 0));
+        if (stream != Seeds.TEST) {
+            return TaskSamplers.forTask(task).samplePromptSet(manager, count, Seeds.derive(seed, stream, 0));
+        }
+        org.descent.task.TaskTruth.Recorded<PromptSet> drawn = org.descent.task.TaskTruth.record(() ->
+                TaskSamplers.forTask(task).samplePromptSet(manager, count, Seeds.derive(seed, stream, 0)));
+        truths.put(drawn.value(), drawn.parameters());
+        return drawn.value();
     }
 
     /** Adds seconds to a timing entry. */

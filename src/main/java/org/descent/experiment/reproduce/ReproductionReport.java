@@ -10,6 +10,9 @@ import org.descent.compare.SeedIntervals;
 import org.descent.report.Report;
 import org.descent.util.Provenance;
 import org.descent.util.RunDirectory;
+import org.descent.util.RunManifest;
+import org.descent.util.RunMetrics;
+import org.descent.util.Schema;
 
 /** Runs a preset and writes its report: claim, measured numbers with intervals, verdict, then the preset's details. */
 public final class ReproductionReport {
@@ -49,43 +52,95 @@ public final class ReproductionReport {
                 + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here). Loss everywhere: plain MSE "
                 + "mean((ŷ − y)²), no ½. `manifest.json` lists configs, seeds, versions, checkpoints and timings.");
 
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("preset", preset.name());
-        metrics.put("verdict", v.label());
-        metrics.put("seeds", run.seeds().size());
-        metrics.put("interval_method", run.seeds().size() >= SeedIntervals.MIN_SEEDS ? "student-t over seeds"
-                : "one trained model: prompt bootstrap or exact value (" + SeedIntervals.ONE_SEED_NOTE + ")");
-        Map<String, Object> heads = new LinkedHashMap<>();
-        for (Headline h : result.headlines()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("mean", h.interval().estimate());
-            e.put("ci95", List.of(h.interval().lower(), h.interval().upper()));
-            e.put("per_seed", h.perSeed());
-            e.put("scope", h.scope().label());
-            e.put("interval_method", h.scope().method());
-            e.put("tolerance", h.requirement());
-            e.put("verdict", h.verdict() == null ? null : h.verdict().label());
-            heads.put(h.name(), e);
-        }
-        metrics.put("headlines", heads);
-        metrics.putAll(result.metrics());
-
-        RunDirectory dir = RunDirectory.create(run.workspace().reportsDir(), preset.name());
+        RunDirectory dir = RunDirectory.create(run.workspace().reportsDir(),
+                run.kind().equals("reproduce") ? preset.name() : run.kind());
         try {
-            Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("run_id", dir.runId());
-            manifest.put("kind", "reproduce");
-            manifest.put("preset", preset.name());
-            manifest.put("seeds", run.seeds());
-            manifest.put("configs", result.configs());
-            manifest.put("checkpoints", run.checkpoints());
-            manifest.put("provenance", Provenance.collect(run.workspace().device()));
-            manifest.put("timings", run.timings());
-            r.writeTo(dir, "descent reproduce " + preset.name(), metrics, manifest);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("preset", preset.name());
+            config.put("seeds", run.seeds());
+            config.put("experiments", result.configs());
+            RunManifest manifest = new RunManifest(dir.runId(), run.kind(), run.workspace().command(),
+                    run.config() != null ? run.config() : config, Provenance.collect(run.workspace().device()));
+            Map<String, Object> seedMap = new LinkedHashMap<>();
+            seedMap.put("training_seeds", run.seeds());
+            manifest.seeds(seedMap);
+            for (String c : run.checkpoints()) {
+                manifest.input("checkpoint", c, org.descent.util.AtomicFiles.sha256(Path.of(c).resolve("lsa.params")),
+                        Map.of("sha256_of", "lsa.params", "written_by_this_run", true));
+            }
+            manifest.timings(run.timings());
+            manifest.detail("preset", preset.name());
+            if (run.config() != null) {
+                manifest.detail("experiments", result.configs());
+            }
+            if (!run.weights().isEmpty()) {
+                run.weights().write(dir.file(WEIGHTS));
+                manifest.file(WEIGHTS, org.descent.util.AtomicFiles.sha256(dir.file(WEIGHTS)));
+            }
+            if (!run.predictions().isEmpty()) {
+                run.predictions().write(dir.file(PREDICTIONS));
+                manifest.file(PREDICTIONS, org.descent.util.AtomicFiles.sha256(dir.file(PREDICTIONS)));
+            }
+            r.writeTo(dir, "descent reproduce " + preset.name(), metrics(dir.runId(), run, preset, result).toMap(),
+                    manifest.toMap());
             return new Outcome(dir.publish(), result);
         } finally {
             dir.discard();
         }
+    }
+
+    /** The npz of the trained models' weights, by seed (and model) prefix. */
+    public static final String WEIGHTS = "weights.npz";
+    /** The npz of per-prompt predictions, Jacobians, tokens and targets. */
+    public static final String PREDICTIONS = "predictions.npz";
+
+    /** metrics.json of a reproduction in the common layout (README, "Output schema"). */
+    static RunMetrics metrics(String runId, PresetRun run, Preset preset, PresetResult result) {
+        String verdict = verdictWord(run.kind(), result.verdict());
+        RunMetrics out = new RunMetrics(runId, run.kind()).verdict(verdict);
+        for (Headline h : result.headlines()) {
+            RunMetrics.Metric m = out.metric(h.key(), h.name(), h.interval().estimate())
+                    .interval(h.interval().lower(), h.interval().upper(), h.interval().level(), method(h.scope()))
+                    .with("scope", h.scope().label())
+                    .with("per_seed", h.perSeed());
+            if (h.verdict() != null) {
+                m.check(h.comparison(), h.tolerance(), switch (h.verdict()) {
+                    case SUPPORTED -> Schema.PASS;
+                    case NOT_SUPPORTED -> Schema.FAIL;
+                    case INCONCLUSIVE -> Schema.INCONCLUSIVE;
+                });
+            }
+        }
+        out.flatten("", "", result.metrics());
+        out.verdict(Schema.segment(preset.name()), preset.paper(), verdict, preset.claim(), Map.of());
+        out.detail("preset", preset.name());
+        out.detail("seeds", run.seeds());
+        out.detail("interval_method", run.seeds().size() >= SeedIntervals.MIN_SEEDS ? "student-t over seeds"
+                : "one trained model: prompt bootstrap or exact value (" + SeedIntervals.ONE_SEED_NOTE + ")");
+        return out;
+    }
+
+    /**
+     * The verdict in the words of the run's kind: a reproduction's claim is supported or not; a verify run (descent
+     * verify --seeds S) is consistent with one GD step or not, as with one seed.
+     */
+    static String verdictWord(String kind, Verdict v) {
+        if (!kind.equals("verify")) {
+            return v.label();
+        }
+        return switch (v) {
+            case SUPPORTED -> "consistent";
+            case NOT_SUPPORTED -> "inconsistent";
+            case INCONCLUSIVE -> "inconclusive";
+        };
+    }
+
+    private static String method(SeedIntervals.Scope scope) {
+        return switch (scope.method()) {
+            case "student-t" -> Schema.STUDENT_T_SEEDS;
+            case "prompt-bootstrap" -> Schema.PROMPT_BOOTSTRAP;
+            default -> Schema.EXACT;
+        };
     }
 
     /** The paragraph that says what the intervals are about. */

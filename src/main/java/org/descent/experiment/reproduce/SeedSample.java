@@ -84,23 +84,46 @@ public record SeedSample(int prompts, ToDoubleFunction<int[]> statistic) {
         return samples.stream().mapToDouble(SeedSample::point).toArray();
     }
 
-    /** A headline for the one-sided claim "≤ threshold". */
+    /** A headline for the one-sided claim "≤ threshold" (key: the {@link org.descent.util.Schema#slug} of name). */
     public static Headline atMost(String name, List<SeedSample> samples, double threshold) {
-        return Headline.atMost(name, points(samples), interval(samples, name.hashCode()), scope(samples), threshold);
+        return atMost(org.descent.util.Schema.slug(name), name, samples, threshold);
     }
 
-    /** A headline for the one-sided claim "≥ threshold". */
+    /** A headline for the one-sided claim "≤ threshold" with a machine-readable key and a display name. */
+    public static Headline atMost(String key, String name, List<SeedSample> samples, double threshold) {
+        return Headline.atMost(key, name, points(samples), interval(samples, name.hashCode()), scope(samples),
+                threshold);
+    }
+
+    /** A headline for the one-sided claim "≥ threshold" (key: the slug of name). */
     public static Headline atLeast(String name, List<SeedSample> samples, double threshold) {
-        return Headline.atLeast(name, points(samples), interval(samples, name.hashCode()), scope(samples), threshold);
+        return atLeast(org.descent.util.Schema.slug(name), name, samples, threshold);
     }
 
-    /** A headline for the two-sided (equivalence) claim "within ±tolerance". */
+    /** A headline for the one-sided claim "≥ threshold" with a machine-readable key and a display name. */
+    public static Headline atLeast(String key, String name, List<SeedSample> samples, double threshold) {
+        return Headline.atLeast(key, name, points(samples), interval(samples, name.hashCode()), scope(samples),
+                threshold);
+    }
+
+    /** A headline for the two-sided (equivalence) claim "within ±tolerance" (key: the slug of name). */
     public static Headline within(String name, List<SeedSample> samples, double tolerance) {
-        return Headline.within(name, points(samples), interval(samples, name.hashCode()), scope(samples), tolerance);
+        return within(org.descent.util.Schema.slug(name), name, samples, tolerance);
     }
 
-    /** A context headline. */
+    /** A headline for the two-sided claim "within ±tolerance" with a machine-readable key and a display name. */
+    public static Headline within(String key, String name, List<SeedSample> samples, double tolerance) {
+        return Headline.within(key, name, points(samples), interval(samples, name.hashCode()), scope(samples),
+                tolerance);
+    }
+
+    /** A context headline (key: the slug of name). */
     public static Headline info(String name, List<SeedSample> samples) {
-        return Headline.info(name, points(samples), interval(samples, name.hashCode()), scope(samples));
+        return info(org.descent.util.Schema.slug(name), name, samples);
+    }
+
+    /** A context headline with a machine-readable key and a display name. */
+    public static Headline info(String key, String name, List<SeedSample> samples) {
+        return Headline.info(key, name, points(samples), interval(samples, name.hashCode()), scope(samples));
     }
 }

@@ -26,6 +26,7 @@ import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
 import org.descent.task.TaskConfig;
 import org.descent.train.TrainConfig;
+import org.descent.util.Schema;
 import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
@@ -134,16 +135,19 @@ final class VonOswaldMultiLayer implements Preset {
      */
     static List<Headline> gdPlusPlusHeadlines(int k, List<GdPlusPlusEvidence> ev) {
         String p = k + "-layer: ";
+        String key = "layers" + k + ".";
         return List.of(
-                SeedSample.atMost(p + "relative SPD to GD++ fitted to the model (held-out)",
-                        ev.stream().map(GdPlusPlusEvidence::relativeSpd).toList(), MAX_GDPP_RELATIVE_SPD),
-                SeedSample.atLeast(p + "model cos to GD++ fitted to the model (held-out)",
+                SeedSample.atMost(key + "gdpp_fit_relative_spd", p + "relative SPD to GD++ fitted to the model "
+                        + "(held-out)", ev.stream().map(GdPlusPlusEvidence::relativeSpd).toList(), MAX_GDPP_RELATIVE_SPD),
+                SeedSample.atLeast(key + "gdpp_fit_model_cos", p + "model cos to GD++ fitted to the model (held-out)",
                         ev.stream().map(GdPlusPlusEvidence::cos).toList(), MIN_GDPP_COS),
-                SeedSample.atLeast(p + "control's relative SPD minus GD++'s (control: closest of OLS/ridge)",
-                        ev.stream().map(GdPlusPlusEvidence::advantage).toList(), 0.0),
-                SeedSample.info(p + "control relative SPD (" + ev.get(0).control() + " for the first seed)",
-                        ev.stream().map(GdPlusPlusEvidence::controlRelativeSpd).toList()),
-                SeedSample.info(p + "control model cos", ev.stream().map(GdPlusPlusEvidence::controlCos).toList()));
+                SeedSample.atLeast(key + "gdpp_advantage_over_control", p + "control's relative SPD minus GD++'s "
+                        + "(control: closest of OLS/ridge)", ev.stream().map(GdPlusPlusEvidence::advantage).toList(),
+                        0.0),
+                SeedSample.info(key + "control_relative_spd", p + "control relative SPD (" + ev.get(0).control()
+                        + " for the first seed)", ev.stream().map(GdPlusPlusEvidence::controlRelativeSpd).toList()),
+                SeedSample.info(key + "control_model_cos", p + "control model cos",
+                        ev.stream().map(GdPlusPlusEvidence::controlCos).toList()));
     }
 
     static ExperimentConfig config(int k) {
@@ -176,6 +180,7 @@ final class VonOswaldMultiLayer implements Preset {
         for (long seed : run.seeds()) {
             PromptSet fit = run.prompts(task, seed, Seeds.SEARCH, FIT_PROMPTS);
             PromptSet test = run.prompts(task, seed, Seeds.TEST, EvalConfig.defaults().testPrompts());
+            run.outputPrompts("seed" + seed + ".", test);
             double maxConstructionDiff = 0;
             for (int k : DEPTHS) {
                 OneStepGdExperiment.Trained t = run.train(k + "-layer LSA", config(k), seed);
@@ -191,11 +196,16 @@ final class VonOswaldMultiLayer implements Preset {
                 double[][] jm = model.queryJacobians(test);
                 double[] y = test.targets();
                 double[] seM = PredictionMetrics.squaredErrors(pm, y);
+                String out = "seed" + seed + ".layers" + k + ".";
+                run.output(out + "pred.trained", pm);
+                run.output(out + "jac.trained", jm);
+                run.outputWeights(out, weights);
                 Map<String, double[]> preds = new LinkedHashMap<>();
                 for (StepSizeFitter.Fit f : List.of(gd, gdpp, pgd)) {
                     QuerySensitivity oracle = f.toOracle();
                     double[] po = oracle.predict(test);
                     preds.put(f.algorithm(), po);
+                    run.output(out + "pred." + Schema.slug(f.algorithm()) + "_fitted", po);
                     double[] pc = new LsaRegressor("construction", f.toConstruction(d), run.manager()).predict(test);
                     for (int i = 0; i < po.length; i++) {
                         maxConstructionDiff = Math.max(maxConstructionDiff, Math.abs(po[i] - pc[i]));
@@ -258,17 +268,18 @@ final class VonOswaldMultiLayer implements Preset {
         List<Headline> heads = new ArrayList<>();
         for (int k : DEPTHS) {
             if (k == 1) {
-                heads.add(SeedSample.info("1-layer: MSE(trained)/MSE(fitted GD) − 1", ratio.get(k)));
+                heads.add(SeedSample.info("layers1.mse_gap_to_fitted_gd", "1-layer: MSE(trained)/MSE(fitted GD) − 1",
+                        ratio.get(k)));
                 continue;
             }
-            heads.add(SeedSample.atMost(k + "-layer: MSE(trained)/MSE(fitted " + k + "-step GD) − 1", ratio.get(k),
-                    MAX_MSE_RATIO - 1));
+            heads.add(SeedSample.atMost("layers" + k + ".mse_gap_to_fitted_gd", k + "-layer: MSE(trained)/MSE(fitted "
+                    + k + "-step GD) − 1", ratio.get(k), MAX_MSE_RATIO - 1));
             heads.addAll(gdPlusPlusHeadlines(k, gdppEvidence.get(k)));
-            heads.add(SeedSample.info(k + "-layer: preds diff to task-optimal GD++ minus preds diff to GD",
-                    closer.get(k)));
+            heads.add(SeedSample.info("layers" + k + ".gdpp_minus_gd_preds_diff", k + "-layer: preds diff to "
+                    + "task-optimal GD++ minus preds diff to GD", closer.get(k)));
         }
-        heads.add(SeedSample.atMost("max |ŷ construction − ŷ oracle| (GD, GD++, PGD; all K)", construction,
-                CONSTRUCTION_TOL));
+        heads.add(SeedSample.atMost("construction_vs_oracle_max_diff", "max |ŷ construction − ŷ oracle| (GD, GD++, "
+                + "PGD; all K)", construction, CONSTRUCTION_TOL));
         metrics.put("mse_trained_seed0", mseTrainedBySeed0);
         metrics.put("mse_fitted_gd_seed0", mseGdBySeed0);
         metrics.put("mse_fitted_gdpp_seed0", mseGdppBySeed0);

@@ -83,8 +83,17 @@ public final class VonOswaldSingleLayer implements Preset {
             double[] pm = model.predict(test);
             double[] pg = gd.predict(test);
             double[] y = test.targets();
+            double[][] jm = model.queryJacobians(test);
+            double[][] jg = gd.queryJacobians(test);
             gap.add(SeedSample.relativeGap(PredictionMetrics.squaredErrors(pm, y), PredictionMetrics.squaredErrors(pg, y)));
-            cos.add(SeedSample.mean(PredictionMetrics.cosines(model.queryJacobians(test), gd.queryJacobians(test))));
+            cos.add(SeedSample.mean(PredictionMetrics.cosines(jm, jg)));
+            String out = "seed" + seed + ".";
+            run.outputPrompts(out, test);
+            run.output(out + "pred.trained", pm);
+            run.output(out + "pred.gd", pg);
+            run.output(out + "jac.trained", jm);
+            run.output(out + "jac.gd", jg);
+            run.outputWeights(out, t.state().weights());
             pd.add(SeedSample.mean(PredictionMetrics.absoluteDifferences(pm, pg)));
             last = OneStepGdComparison.compare(t.state().weights(), test, eta,
                     OneStepGdComparison.Thresholds.defaults(), run.manager());
@@ -100,12 +109,13 @@ public final class VonOswaldSingleLayer implements Preset {
             run.time("eval_s", (System.nanoTime() - e0) / 1e9);
         }
         List<Headline> heads = new ArrayList<>(List.of(
-                SeedSample.within("relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
-                SeedSample.atLeast("model cos (∂ŷ/∂x_q)", cos, MIN_COS),
-                SeedSample.atMost("preds diff", pd, MAX_PREDS_DIFF)));
+                SeedSample.within("mse.relative_gap", "relative MSE gap, trained vs GD(η*)", gap, MAX_GAP),
+                SeedSample.atLeast("model_cos", "model cos (∂ŷ/∂x_q)", cos, MIN_COS),
+                SeedSample.atMost("preds_diff", "preds diff", pd, MAX_PREDS_DIFF)));
         if (!gammaRes.isEmpty()) {
-            heads.add(SeedSample.atMost("‖Γ_eff − η*I‖_F / ‖η*I‖_F", gammaRes, MAX_GAMMA_RESIDUAL));
-            heads.add(SeedSample.info("interpolation midpoint MSE / GD(η*) MSE − 1", interp));
+            heads.add(SeedSample.atMost("gamma_eff_residual", "‖Γ_eff − η*I‖_F / ‖η*I‖_F", gammaRes,
+                    MAX_GAMMA_RESIDUAL));
+            heads.add(SeedSample.info("interpolation_mse_gap", "interpolation midpoint MSE / GD(η*) MSE − 1", interp));
         }
         OneStepGdComparison.Result shown = last;
         float[] losses = lastLosses;
