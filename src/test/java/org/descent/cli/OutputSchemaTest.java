@@ -98,7 +98,7 @@ class OutputSchemaTest {
         dataset = dir.resolve("datasets").resolve("small");
 
         TestSupport.CliResult cmp = TestSupport.cli("compare", "--checkpoint", checkpoint.toString(), "--dataset",
-                dataset.toString(), "--reports-dir", dir.resolve("compare").toString(), "-q");
+                dataset.toString(), "--reports-dir", dir.resolve("compare").toString());
         assertEquals(0, cmp.code(), cmp.err());
         compare = only(dir.resolve("compare"));
     }
