@@ -67,7 +67,9 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        try (var invocation = org.descent.report.Invocation.record(args)) { // reports print the command line
+            return cli.execute(args);
+        }
     }
 
     /** An allocation failure in libtorch or the JVM that the memory estimate did not foresee. */
