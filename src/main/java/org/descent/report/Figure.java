@@ -88,6 +88,9 @@ public final class Figure {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode figure as SVG: " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        // VectorGraphics2D names the physical font (DejaVu Sans); a browser without it would fall back to a serif
+        String svg = out.toString(java.nio.charset.StandardCharsets.UTF_8).replaceAll(
+                "font-family:(&quot;[^;\"]*?&quot;);", "font-family:$1,sans-serif;");
+        return svg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -198,7 +198,7 @@ public final class HeatMap {
         }
         g.setColor(new Color(120, 120, 120));
         g.setStroke(new BasicStroke(1f));
-        g.drawRect(LEFT, TOP, cols * cell, rows * cell);
+        g.draw(outline(LEFT, TOP, cols * cell, rows * cell));
 
         // axes: indices and titles
         g.setFont(base.deriveFont(11f));
@@ -233,7 +233,7 @@ public final class HeatMap {
             g.fillRect(bx, TOP + y, BAR_WIDTH, 1);
         }
         g.setColor(new Color(120, 120, 120));
-        g.drawRect(bx, TOP, BAR_WIDTH, bh);
+        g.draw(outline(bx, TOP, BAR_WIDTH, bh));
         g.setFont(base.deriveFont(10.5f));
         g.setColor(INK);
         fm = g.getFontMetrics();
@@ -246,6 +246,11 @@ public final class HeatMap {
                     tickPattern);
             g.drawString(s, bx + BAR_WIDTH + 7, y + (fm.getAscent() - fm.getDescent()) / 2);
         }
+    }
+
+    /** A 1-px frame just outside the rectangle, so that it covers no cell and no row of the bar. */
+    private static java.awt.geom.Rectangle2D outline(int x, int y, int w, int h) {
+        return new java.awt.geom.Rectangle2D.Double(x - 0.5, y - 0.5, w + 1.0, h + 1.0);
     }
 
     /** Cell values: two decimals for values of order one, scientific notation for very small or large ones. */
