@@ -221,7 +221,7 @@ public final class ProbeReport {
                     run.seconds().getOrDefault(p.probe(), Double.NaN), p.note().isEmpty() ? "" : ". " + p.note()));
             for (ProbeResult.ReportItem item : p.content()) {
                 if (item instanceof ProbeResult.Paragraph par) {
-                    r.paragraph(par.text());
+                    r.paragraph(Markdown.mathSafe(par.text()));
                 } else if (item instanceof ProbeResult.Table t) {
                     if (!t.title().isEmpty()) {
                         r.paragraph("*" + Markdown.text(t.title()) + "*");

@@ -70,7 +70,10 @@ public record ProbeResult(String probe, Status status, String note, Map<String, 
     /** A block of report content. */
     public sealed interface ReportItem permits Paragraph, Table, Figure {}
 
-    /** A paragraph of Markdown text. */
+    /**
+     * A paragraph of Markdown text: bold ({@code **…**}) and code spans work; underscores and single asterisks are
+     * shown as typed (math such as {@code Γ_fit}, {@code η*I}), and HTML is shown as text.
+     */
     public record Paragraph(String text) implements ReportItem {}
 
     /** A table with a title (may be empty), a header and rows of the same width. */

@@ -237,14 +237,12 @@ public final class HeatMap {
         g.setFont(base.deriveFont(10.5f));
         g.setColor(INK);
         fm = g.getFontMetrics();
-        String tickPattern = tickPattern();
-        for (int k = 0; k <= 4; k++) {
-            double v = scale.min() + (scale.max() - scale.min()) * k / 4.0;
+        double[] ticks = ticks();
+        String tickPattern = tickPattern(ticks.length > 1 ? ticks[1] - ticks[0] : scale.max() - scale.min());
+        for (double v : ticks) {
             int y = barPoint(v).y;
             g.drawLine(bx + BAR_WIDTH, y, bx + BAR_WIDTH + 4, y);
-            String s = format(Math.abs(v) < 1e-12 * Math.max(Math.abs(scale.min()), Math.abs(scale.max())) ? 0 : v,
-                    tickPattern);
-            g.drawString(s, bx + BAR_WIDTH + 7, y + (fm.getAscent() - fm.getDescent()) / 2);
+            g.drawString(format(v, tickPattern), bx + BAR_WIDTH + 7, y + (fm.getAscent() - fm.getDescent()) / 2);
         }
     }
 
@@ -259,9 +257,36 @@ public final class HeatMap {
         return a >= 0.095 && a < 100 ? "%.2f" : "%.1e";
     }
 
-    private String tickPattern() {
+    /** Colour-bar ticks: round multiples of 1, 2, 2.5 or 5 × 10^k, about five to nine over the scale. */
+    double[] ticks() {
+        double range = scale.max() - scale.min();
+        double raw = range / 8;
+        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = mag * 10;
+        for (double f : new double[] {1, 2, 2.5, 5, 10}) {
+            if (f * mag >= raw) {
+                step = f * mag;
+                break;
+            }
+        }
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (long k = (long) Math.ceil(scale.min() / step - 1e-9); k * step <= scale.max() + 1e-9 * step; k++) {
+            out.add(k == 0 ? 0.0 : k * step); // no −0
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Enough decimals for the tick step; scientific notation for very small or very large scales. */
+    private String tickPattern(double step) {
         double a = Math.max(Math.abs(scale.min()), Math.abs(scale.max()));
-        return a >= 0.01 && a < 1e4 ? "%.3g" : "%.2e";
+        if (a < 1e-3 || a >= 1e5) {
+            return "%.1e";
+        }
+        int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
+        if (Math.abs(step * Math.pow(10, decimals) - Math.rint(step * Math.pow(10, decimals))) > 1e-6) {
+            decimals++; // 2.5 × 10^k needs one more
+        }
+        return "%." + decimals + "f";
     }
 
     private static String format(double v, String pattern) {

@@ -72,6 +72,74 @@ public final class Markdown {
     }
 
     /**
+     * Markdown written by a probe (math-heavy text such as {@code ‖Γ_fit − Γ*‖_F, min_{α≥0}}) made safe: bold
+     * ({@code **…**}), code spans and backslash escapes keep their meaning, while every underscore and every single
+     * asterisk is made literal, so {@code _F … min_} and {@code η*I … η*I} never turn into italics. Raw HTML needs no
+     * treatment here: the HTML renderer escapes it.
+     */
+    public static String mathSafe(String markdown) {
+        if (markdown == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(markdown.length() + 16);
+        int i = 0;
+        int n = markdown.length();
+        while (i < n) {
+            char c = markdown.charAt(i);
+            if (c == '\\' && i + 1 < n) {
+                sb.append(c).append(markdown.charAt(i + 1));
+                i += 2;
+            } else if (c == '`') {
+                int run = runLength(markdown, i, '`');
+                int close = findRun(markdown, i + run, '`', run);
+                if (close < 0) {
+                    sb.append("\\`".repeat(run)); // an unmatched fence is literal text
+                    i += run;
+                } else {
+                    sb.append(markdown, i, close + run); // a code span, verbatim
+                    i = close + run;
+                }
+            } else if (c == '*') {
+                int run = runLength(markdown, i, '*');
+                sb.append(run == 1 ? "\\*" : markdown.substring(i, i + run));
+                i += run;
+            } else if (c == '_') {
+                sb.append("\\_");
+                i++;
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static int runLength(String s, int from, char c) {
+        int end = from;
+        while (end < s.length() && s.charAt(end) == c) {
+            end++;
+        }
+        return end - from;
+    }
+
+    /** The start of the next run of exactly {@code length} characters {@code c} at or after {@code from}, or −1. */
+    private static int findRun(String s, int from, char c, int length) {
+        int i = from;
+        while (i < s.length()) {
+            if (s.charAt(i) == c) {
+                int run = runLength(s, i, c);
+                if (run == length) {
+                    return i;
+                }
+                i += run;
+            } else {
+                i++;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * An inline code span showing {@code s} literally (a file name, a checkpoint path, a hash): the fence is one
      * backtick longer than the longest run of backticks inside, padded with spaces when {@code s} starts or ends with
      * one. Not for table cells, where {@link Report#table} escapes the text itself.

@@ -216,7 +216,6 @@ public final class Plots {
             double yMin, double yMax) {
         XYChart chart = xy(title, xTitle, yTitle, 980, 460);
         chart.getStyler().setYAxisLogarithmic(logY);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         double floor = logY ? Math.max(yMin, LOG_FLOOR) : yMin;
         if (logY) {
             chart.getStyler().setYAxisDecimalPattern(logPattern(floor));
@@ -225,7 +224,8 @@ public final class Plots {
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         boolean integerX = true;
-        List<double[]> drawn = new ArrayList<>();
+        List<double[][]> drawn = new ArrayList<>();
+        int longest = 0;
         for (int c = 0; c < curves.size(); c++) {
             Curve cv = curves.get(c);
             double[] y = cv.y().clone();
@@ -264,12 +264,15 @@ public final class Plots {
             XYSeries s = addFinite(chart, name, cv.x(), y, omitted);
             if (s != null) {
                 style(s, c, true);
-                drawn.add(cv.x());
+                drawn.add(new double[][] {cv.x(), y});
+                longest = Math.max(longest, name.length());
             }
         }
         if (!logY && lo <= hi) {
             chart.getStyler().setYAxisDecimalPattern(decimalPattern(lo, hi));
         }
+        chart.getStyler().setLegendPosition(legendPosition(drawn, logY, longest, chart.getWidth(),
+                chart.getHeight()));
         if (integerX && !drawn.isEmpty()) {
             // integer x (k, layer): label the whole ticks only, so no "0.5 layers"
             Function<Double, String> ints = v -> Math.abs(v - Math.rint(v)) < 1e-9 ? Long.toString(Math.round(v)) : "";
@@ -301,6 +304,73 @@ public final class Plots {
         anchor.setShowInLegend(false);
         anchor.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter); // no line ...
         anchor.setMarker(SeriesMarkers.NONE); // ... and no marker: nothing drawn
+    }
+
+    /**
+     * A corner inside the plot that no curve passes through and that the legend fits in (tried NE, NW, SW, SE), else
+     * outside on the right: an inside legend leaves the plot its full width. Sizes are estimates from the label
+     * lengths at the legend font; each curve is sampled along its segments.
+     */
+    static Styler.LegendPosition legendPosition(List<double[][]> curves, boolean logY, int longestLabel, int width,
+            int height) {
+        double plotW = width - 110;
+        double plotH = height - 110;
+        double fw = (60 + 7.0 * longestLabel) / plotW + 0.04;
+        double fh = (14 + 18.0 * curves.size()) / plotH + 0.04;
+        if (curves.isEmpty() || fw > 0.6 || fh > 0.7) {
+            return Styler.LegendPosition.OutsideE;
+        }
+        double x0 = Double.POSITIVE_INFINITY;
+        double x1 = Double.NEGATIVE_INFINITY;
+        double y0 = Double.POSITIVE_INFINITY;
+        double y1 = Double.NEGATIVE_INFINITY;
+        for (double[][] c : curves) {
+            for (int i = 0; i < Math.min(c[0].length, c[1].length); i++) {
+                double y = logY ? Math.log10(c[1][i]) : c[1][i];
+                if (Double.isFinite(c[0][i]) && Double.isFinite(y)) {
+                    x0 = Math.min(x0, c[0][i]);
+                    x1 = Math.max(x1, c[0][i]);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        double dx = x1 > x0 ? x1 - x0 : 1;
+        double dy = y1 > y0 ? y1 - y0 : 1;
+        Styler.LegendPosition[] corners = {Styler.LegendPosition.InsideNE, Styler.LegendPosition.InsideNW,
+                Styler.LegendPosition.InsideSW, Styler.LegendPosition.InsideSE};
+        for (Styler.LegendPosition corner : corners) {
+            boolean east = corner == Styler.LegendPosition.InsideNE || corner == Styler.LegendPosition.InsideSE;
+            boolean north = corner == Styler.LegendPosition.InsideNE || corner == Styler.LegendPosition.InsideNW;
+            boolean free = true;
+            for (double[][] c : curves) {
+                double px = Double.NaN;
+                double py = Double.NaN;
+                for (int i = 0; i < Math.min(c[0].length, c[1].length) && free; i++) {
+                    double qx = (c[0][i] - x0) / dx;
+                    double qy = ((logY ? Math.log10(c[1][i]) : c[1][i]) - y0) / dy;
+                    if (!Double.isFinite(qx) || !Double.isFinite(qy)) {
+                        px = Double.NaN;
+                        continue;
+                    }
+                    int samples = Double.isNaN(px) ? 1 : 24;
+                    for (int k = 1; k <= samples && free; k++) {
+                        double t = (double) k / samples;
+                        double sx = Double.isNaN(px) ? qx : px + t * (qx - px);
+                        double sy = Double.isNaN(py) ? qy : py + t * (qy - py);
+                        boolean inX = east ? sx >= 1 - fw : sx <= fw;
+                        boolean inY = north ? sy >= 1 - fh : sy <= fh;
+                        free = !(inX && inY);
+                    }
+                    px = qx;
+                    py = qy;
+                }
+            }
+            if (free) {
+                return corner;
+            }
+        }
+        return Styler.LegendPosition.OutsideE;
     }
 
     /** The name of an earlier curve with the same x and (to 1e-12 relative) the same y, or null. */

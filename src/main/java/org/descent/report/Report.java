@@ -224,13 +224,16 @@ public final class Report {
         return VERDICT_WORDS.get(t.toLowerCase(Locale.ROOT));
     }
 
-    /** Cells that should not wrap: one word (a probe or hypothesis name) or a number, interval or tolerance. */
-    private static final Pattern NUMERIC = Pattern.compile("[\\[\\]()0-9.,;\\s−+\\-e%≤≥<>±×/na]+");
+    /** Cells that should not wrap: one word (a probe or hypothesis name, a number) or a short tolerance. */
+    private static final Pattern SHORT_BOUND = Pattern.compile("[≤≥<>=±]\\s?\\S{1,16}");
 
     static boolean noWrap(String text) {
         String t = text.strip();
-        return t.length() <= 28 && !t.isEmpty() && (!t.matches(".*\\s.*") || NUMERIC.matcher(t).matches());
+        return !t.isEmpty() && t.length() <= 24 && (!t.matches(".*\\s.*") || SHORT_BOUND.matcher(t).matches());
     }
+
+    /** An interval {@code [lo, hi]} of numbers: kept on one line in the HTML (a no-break space after the comma). */
+    private static final Pattern INTERVAL = Pattern.compile("\\[([^\\s\\[\\]<>,]{1,24}), ([^\\s\\[\\]<>,]{1,24})\\]");
 
     private static String textOf(Node node) {
         StringBuilder sb = new StringBuilder();
@@ -251,10 +254,11 @@ public final class Report {
     }
 
     private static final String CSS = String.join("", "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,",
-            "'DejaVu Sans',sans-serif;max-width:62em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}",
+            "'DejaVu Sans',sans-serif;max-width:76em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}",
+            "p,pre,ul,ol,h1,h2,h3{max-width:62em}",
             "h1{font-size:1.7em;line-height:1.2}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}",
             "table{display:block;max-width:100%;overflow-x:auto;border-collapse:collapse;margin:1em 0;",
-            "font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .55em;text-align:left;vertical-align:top}",
+            "font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .55em;text-align:left;vertical-align:top}",
             "th{background:#f4f4f4;white-space:nowrap}tr:nth-child(even) td{background:#fafafa}",
             "td.nw{white-space:nowrap;font-variant-numeric:tabular-nums}",
             "td.v-good,strong.v-good{color:#176b2c;background:#e3f4e7;font-weight:600}",
@@ -294,6 +298,7 @@ public final class Report {
         String body = HtmlRenderer.builder().extensions(ext).escapeHtml(true)
                 .attributeProviderFactory(context -> attributes).build()
                 .render(Parser.builder().extensions(ext).build().parse(md.toString()));
+        body = INTERVAL.matcher(body).replaceAll("[$1,&nbsp;$2]");
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + escapeHtml(title)
                 + "</title>\n<style>" + CSS + "</style></head><body>\n" + body + "</body></html>\n";

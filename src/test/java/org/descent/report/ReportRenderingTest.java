@@ -35,8 +35,8 @@ class ReportRenderingTest {
     /** The text content of the body, tags removed and entities decoded: what a reader sees. */
     static String visibleText(String html) {
         String body = html.substring(html.indexOf("<body>"));
-        return body.replaceAll("<[^>]+>", "").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
-                .replace("&amp;", "&");
+        return body.replaceAll("<[^>]+>", "").replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&quot;", "\"").replace("&amp;", "&");
     }
 
     static List<String> cells(String html) {
@@ -85,6 +85,21 @@ class ReportRenderingTest {
         assertFalse(html.contains("<em>I"), html);
         assertFalse(html.contains("<ul>") || html.contains("<ol>"), "a leading - or 1. in data is no list: " + html);
         assertEquals(1, count(html, "<strong"), "only the authored bold: " + html);
+    }
+
+    @Test
+    void probeMarkdownKeepsBoldAndCodeButNotMathEmphasis() {
+        // what a probe writes: math with _ and *, some of it escaped already, plus intended bold and code
+        String probe = "‖Γ_fit − Γ\\*‖_F/‖Γ\\*‖_F = 0.1 [0.1, 0.2]; Dist₊ = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F; "
+                + STARS + "; best **GD(η_fit)**; `a_b*c`; <layer>.W_Q";
+        String html = new Report().paragraph(Markdown.mathSafe(probe)).html("t");
+        assertFalse(html.contains("<em>"), html);
+        assertEquals(1, count(html, "<strong>"), html);
+        assertTrue(html.contains("<strong>GD(η_fit)</strong>"), html);
+        assertTrue(html.contains("<code>a_b*c</code>"), html);
+        assertTrue(visibleText(html).contains("‖Γ_fit − Γ*‖_F/‖Γ*‖_F = 0.1 [0.1, 0.2]; Dist₊ = min_{α≥0} ‖Γ − αI‖_F/"
+                + "‖Γ‖_F; " + STARS + "; best GD(η_fit); a_b*c; <layer>.W_Q"), html);
+        assertEquals("\\` x", Markdown.mathSafe("` x"), "an unmatched backtick is literal");
     }
 
     @Test
