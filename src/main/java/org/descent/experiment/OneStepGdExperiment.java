@@ -141,7 +141,7 @@ public final class OneStepGdExperiment {
     private static Report buildReport(ExperimentConfig cfg, LsaWeights weights, float[] losses,
             OneStepGdComparison.Result result, Map<String, Object> m, OptimalStepSize.Estimate searched, String runId,
             int testCount, boolean frozen) {
-        Report r = new Report();
+        Report r = new Report().literalMath(true); // formulas throughout; bold and code still work
         r.title("Does the trained LSA implement one step of gradient descent?");
         r.paragraph("Run " + Markdown.code(runId) + ". Claim under test (von Oswald et al. 2023, Prop. 1 and §3): a trained "
                 + "linear-self-attention layer on in-context linear regression computes one step of gradient descent "

@@ -36,6 +36,7 @@ import org.descent.util.RunDirectory;
 public final class Report {
     private final StringBuilder md = new StringBuilder();
     private final Map<String, Rendered> figures = new LinkedHashMap<>();
+    private boolean literalMath;
 
     /** A figure's files: PNG (always), SVG (null for a PNG handed in by a drop-in probe), display width. */
     private record Rendered(byte[] png, byte[] svg, int width) {}
@@ -52,7 +53,16 @@ public final class Report {
 
     /** A paragraph of authored Markdown; wrap data in {@link Markdown#text} or {@link Markdown#code}. */
     public Report paragraph(String markdown) {
-        md.append(markdown.strip()).append("\n\n");
+        md.append((literalMath ? Markdown.mathSafe(markdown) : markdown).strip()).append("\n\n");
+        return this;
+    }
+
+    /**
+     * From now on, paragraphs keep underscores and single asterisks literal ({@link Markdown#mathSafe}): for text
+     * full of formulas ({@code ‖Γ_eff − η*I‖_F}, {@code min_α}) whose only Markdown is bold and code.
+     */
+    public Report literalMath(boolean on) {
+        this.literalMath = on;
         return this;
     }
 

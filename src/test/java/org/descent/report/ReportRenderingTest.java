@@ -100,6 +100,14 @@ class ReportRenderingTest {
         assertTrue(visibleText(html).contains("‖Γ_fit − Γ*‖_F/‖Γ*‖_F = 0.1 [0.1, 0.2]; Dist₊ = min_{α≥0} ‖Γ − αI‖_F/"
                 + "‖Γ‖_F; " + STARS + "; best GD(η_fit); a_b*c; <layer>.W_Q"), html);
         assertEquals("\\` x", Markdown.mathSafe("` x"), "an unmatched backtick is literal");
+
+        // a report of formulas turns it on for all its paragraphs (the verify report, the presets' details)
+        String formulas = "Dist(Γ, I) = min_α ‖Γ − αI‖_F/‖Γ‖_F; a_ b_ *c* **bold**";
+        assertTrue(new Report().paragraph(formulas).html("t").contains("<em>"), "plain Markdown would italicise");
+        String safe = new Report().literalMath(true).paragraph(formulas).html("t");
+        assertFalse(safe.contains("<em>"), safe);
+        assertTrue(safe.contains("<strong>bold</strong>") && visibleText(safe).contains("min_α ‖Γ − αI‖_F/‖Γ‖_F; a_ b_ "
+                + "*c* bold"), safe);
     }
 
     @Test

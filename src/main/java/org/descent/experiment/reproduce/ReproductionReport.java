@@ -47,7 +47,9 @@ public final class ReproductionReport {
                     h.requirement(), h.verdict() == null ? "(context)" : h.verdict().label()));
         }
         r.table(List.of("measured", "mean [95% CI]", "interval over", "per seed", "requirement", "verdict"), rows);
+        r.literalMath(true); // the presets' details are formulas: Γ_fit, η*_N, min_α ‖Γ − αI‖_F
         result.details().accept(r);
+        r.literalMath(false);
         r.reproduce(equivalent, "It took " + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here. Loss "
                 + "everywhere: plain MSE mean((ŷ − y)²), no ½. `manifest.json` lists configs, seeds, versions, "
                 + "checkpoints and timings.");
