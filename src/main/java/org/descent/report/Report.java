@@ -234,12 +234,17 @@ public final class Report {
         return VERDICT_WORDS.get(t.toLowerCase(Locale.ROOT));
     }
 
-    /** Cells that should not wrap: one word (a probe or hypothesis name, a number) or a short tolerance. */
+    /**
+     * Cells that should not wrap: one word (a probe or hypothesis name, a number), a short tolerance, or a number
+     * with its interval (which would otherwise break inside {@code e-14}).
+     */
     private static final Pattern SHORT_BOUND = Pattern.compile("[≤≥<>=±]\\s?\\S{1,16}");
+    private static final Pattern WITH_INTERVAL = Pattern.compile("(\\S{1,16} )?\\[\\S{1,16}, \\S{1,16}\\]");
 
     static boolean noWrap(String text) {
         String t = text.strip();
-        return !t.isEmpty() && t.length() <= 24 && (!t.matches(".*\\s.*") || SHORT_BOUND.matcher(t).matches());
+        return !t.isEmpty() && (t.length() <= 24 && (!t.matches(".*\\s.*") || SHORT_BOUND.matcher(t).matches())
+                || WITH_INTERVAL.matcher(t).matches());
     }
 
     /** An interval {@code [lo, hi]} of numbers: kept on one line in the HTML (a no-break space after the comma). */
