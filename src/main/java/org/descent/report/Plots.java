@@ -14,7 +14,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.XYStyler;
-import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -38,7 +37,7 @@ public final class Plots {
     /** Values below this are drawn at it on logarithmic axes. */
     static final double LOG_FLOOR = 1e-4;
 
-    /** Okabe–Ito colours (without the yellow, too pale on white), then two greys. */
+    /** Okabe–Ito colours (without the yellow, too pale on white), then a grey. */
     static final Color[] PALETTE = {new Color(0, 114, 178), new Color(213, 94, 0), new Color(0, 158, 115),
             new Color(204, 121, 167), new Color(230, 159, 0), new Color(86, 180, 233), new Color(0, 0, 0),
             new Color(120, 120, 120)};

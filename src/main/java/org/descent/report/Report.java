@@ -123,9 +123,11 @@ public final class Report {
             throw new IllegalArgumentException("figure names are letters, digits, dashes and underscores, got \""
                     + name + "\"");
         }
-        if (figures.containsKey(name + ".png")) {
-            throw new IllegalArgumentException("two figures named \"" + name + "\" in one report");
+        String unique = name;
+        for (int k = 2; figures.containsKey(unique + ".png"); k++) {
+            unique = name + "-" + k; // two figures of one name (a probe's) keep both files
         }
+        name = unique;
         figures.put(name + ".png", r);
         md.append("![").append(Markdown.cell(caption)).append("](").append(name).append(".png)\n\n");
         md.append("*Figure: ").append(Markdown.cell(caption)).append(".*");

@@ -162,6 +162,7 @@ class ReportRenderingTest {
         r.figure("curves", "error vs k", Plots.curves("error & <k>", "k", "MSE", List.of(new Plots.Curve("OLS",
                 new double[] {1, 2, 3}, new double[] {1, 0.5, 1e-12})), true, 1e-4, 1e2));
         r.figure("heat", "Γ", Plots.heatMap("Γ_eff", new double[][] {{1, -0.5}, {Double.NaN, 2}}));
+        r.figure("heat", "a second figure of the same name", Plots.heatMap("again", new double[][] {{1}}));
         r.figure("dropin", "a drop-in probe's own PNG", Plots.heatMap("x", new double[][] {{1}}).png());
         RunDirectory dir = RunDirectory.create(root, "test");
         r.writeTo(dir, "figures", Map.of(), Map.of());
@@ -179,10 +180,10 @@ class ReportRenderingTest {
         assertTrue(Files.exists(published.resolve("dropin.png")));
         assertFalse(Files.exists(published.resolve("dropin.svg")), "no SVG for a PNG handed in");
         assertEquals(List.of("loss.png", "loss.svg", "curves.png", "curves.svg", "heat.png", "heat.svg",
-                "dropin.png"), r.figureFiles());
+                "heat-2.png", "heat-2.svg", "dropin.png"), r.figureFiles());
 
         String html = Files.readString(published.resolve("report.html"));
-        assertEquals(4, count(html, "src=\"data:image/png;base64,"), "every figure inlined: the HTML stays "
+        assertEquals(5, count(html, "src=\"data:image/png;base64,"), "every figure inlined: the HTML stays "
                 + "self-contained");
         assertTrue(html.contains("href=\"loss.svg\""), "the SVG is linked: " + html);
         String md = Files.readString(published.resolve("report.md"));
