@@ -230,8 +230,8 @@ public final class Report {
                 default -> Tone.GOOD;
             };
         }
-        if (t.equals("NO")) {
-            return Tone.BAD; // "in band: NO" of the coverage study
+        if (t.equals("NO") || t.equals("yes")) {
+            return t.equals("NO") ? Tone.BAD : Tone.GOOD; // "in band" of the coverage study (the only yes/NO cells)
         }
         return VERDICT_WORDS.get(t.toLowerCase(Locale.ROOT));
     }
@@ -240,7 +240,7 @@ public final class Report {
      * Cells that should not wrap: one word (a probe or hypothesis name, a number), a short tolerance, or a number
      * with its interval (which would otherwise break inside {@code e-14}).
      */
-    private static final Pattern SHORT_BOUND = Pattern.compile("[≤≥<>=±]\\s?\\S{1,16}");
+    private static final Pattern SHORT_BOUND = Pattern.compile("(\\S{1,3} )?[≤≥<>=±]\\s?\\S{1,16}");
     private static final Pattern WITH_INTERVAL = Pattern.compile("(\\S{1,16} )?\\[\\S{1,16}, \\S{1,16}\\]");
 
     static boolean noWrap(String text) {

@@ -136,12 +136,13 @@ class ReportRenderingTest {
         Report r = new Report().table(List.of("check", "result"), List.of(List.of("gap", "pass"),
                 List.of("cos", "FAIL"), List.of("diff", "inconclusive"), List.of("h", "consistent"),
                 List.of("h2", "inconsistent"), List.of("claim", "not supported"), List.of("cell", "C→I!"),
-                List.of("cell2", "I→?~"), List.of("cell3", "C→C"), List.of("name", "passed the test")))
+                List.of("cell2", "I→?~"), List.of("cell3", "C→C"), List.of("in band", "NO"),
+                List.of("name", "passed the test")))
                 .paragraph("**supported** and **Not consistent** and **GD++**");
         String html = r.html("t");
         for (String[] c : new String[][] {{"pass", "v-good"}, {"FAIL", "v-bad"}, {"inconclusive", "v-open"},
                 {"consistent", "v-good"}, {"inconsistent", "v-bad"}, {"not supported", "v-bad"}, {"C→I!", "v-bad"},
-                {"I→?~", "v-open"}, {"C→C", "v-good"}}) {
+                {"I→?~", "v-open"}, {"C→C", "v-good"}, {"NO", "v-bad"}}) {
             assertTrue(Pattern.compile("<td class=\"" + c[1] + "[^\"]*\">" + Pattern.quote(c[0]) + "</td>")
                     .matcher(html).find(), c[0] + " should be " + c[1] + " in " + html);
         }
@@ -151,6 +152,8 @@ class ReportRenderingTest {
         assertTrue(html.contains("<strong>GD++</strong>"), html);
         assertTrue(html.contains(".v-bad{"), "the classes are styled: " + html);
         assertNull(Report.tone("consistently"));
+        assertTrue(Report.noWrap("B = 2000") && Report.noWrap("≤ 0.01000") && Report.noWrap("0.2 [0.1, 1.884e-14]")
+                && !Report.noWrap("relative SPD vs fitted GD × 5, held out"), "short bounds and intervals stay whole");
         assertNotNull(Report.tone(" Inconclusive "));
     }
 
