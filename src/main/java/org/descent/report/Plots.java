@@ -122,9 +122,9 @@ public final class Plots {
             below[p] = Double.isFinite(diff) && diff < 0 ? -diff : Double.NaN;
             both[p] = Double.isFinite(diff) && diff != 0 ? Math.abs(diff) : Double.NaN;
         }
-        XYChart gap = xy("Distance from " + reference.name() + " (log scale)", "step", "|loss − level|", 820, 320);
+        XYChart gap = xy("Distance from " + reference.name() + " (log scale)", "step", "|loss − level|", 820, 400);
         gap.getStyler().setYAxisLogarithmic(true);
-        gap.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        gap.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // the points fill the whole plot
         gap.getStyler().setMarkerSize(5);
         double smallest = Arrays.stream(both).filter(Double::isFinite).min().orElse(1);
         roundXTicks(gap, cx, both);

@@ -272,7 +272,7 @@ public final class Report {
 
     private static final String CSS = String.join("", "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,",
             "'DejaVu Sans',sans-serif;max-width:76em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}",
-            "p,pre,ul,ol,h1,h2,h3{max-width:62em}",
+            "p,ul,ol,h1,h2,h3{max-width:62em}",
             "h1{font-size:1.7em;line-height:1.2}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}",
             "table{display:block;max-width:100%;overflow-x:auto;border-collapse:collapse;margin:1em 0;",
             "font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .55em;text-align:left;vertical-align:top}",
@@ -284,7 +284,7 @@ public final class Report {
             "strong.v-good,strong.v-bad,strong.v-open{padding:0 .25em;border-radius:3px}",
             "img{max-width:100%;height:auto}figure{margin:1em 0}",
             "code{background:#f4f4f4;padding:0 .2em;overflow-wrap:anywhere}",
-            "pre{background:#f4f4f4;padding:.6em .8em;overflow-x:auto}pre code{padding:0;overflow-wrap:normal}");
+            "pre{background:#f4f4f4;padding:.6em .8em;white-space:pre-wrap;overflow-wrap:anywhere}pre code{padding:0}");
 
     /** Renders the Markdown to HTML with figures inlined as PNG data URIs. */
     public String html(String title) {
