@@ -181,6 +181,24 @@ final class CalibrateCommand implements Callable<Integer> {
         return bad.isEmpty() ? "" : "  WRONG: " + String.join(", ", bad);
     }
 
+    /** The command with this run's options (shown when the report was not built from the command line). */
+    private String equivalentCommand(Path suiteFile) {
+        List<String> args = new ArrayList<>(List.of("calibrate"));
+        if (fast) {
+            args.add("--fast");
+        }
+        if (suite != null) {
+            args.addAll(List.of("--suite", suiteFile.toString()));
+        }
+        if (cases != null && !cases.isEmpty()) {
+            args.addAll(List.of("--cases", String.join(",", cases)));
+        }
+        if (noCoverage) {
+            args.add("--no-coverage");
+        }
+        return org.descent.report.Invocation.commandLine(args);
+    }
+
     private Path write(Workspace ws, Calibration.Result result, Map<String, Object> summary, Path suiteFile,
             boolean passed) {
         RunDirectory dir = RunDirectory.create(ws.reportsDir(), "calibrate");
@@ -196,8 +214,9 @@ final class CalibrateCommand implements Callable<Integer> {
             manifest.timings(Map.of("total_s", summary.get("seconds")));
             Report r = new Report().title("Calibration of descent's verdicts");
             r.paragraph(String.format(Locale.ROOT, "%d models whose algorithm is known by construction, each probed "
-                    + "with the suite `%s`; every hypothesis's combined verdict against the expected one.",
-                    result.cases().size(), suiteFile));
+                    + "with the suite %s; every hypothesis's combined verdict against the expected one.",
+                    result.cases().size(), org.descent.report.Markdown.code(suiteFile.toString())));
+            r.command(equivalentCommand(suiteFile));
             r.section("Confusion table");
             r.table(CalibrationReport.header(), CalibrationReport.rows(result));
             r.paragraph(String.format(Locale.ROOT, "Cells read expected→got: C consistent, I inconsistent, ? "
@@ -230,6 +249,9 @@ final class CalibrateCommand implements Callable<Integer> {
                         + "rows the probes' percentile bootstrap over B prompts. Stress rows are reported, not gated.");
                 r.table(CoverageSection.HEADER, CoverageSection.rows(summary.get("coverage")));
             }
+            r.reproduce(equivalentCommand(suiteFile), "Every verdict and coverage above is in `metrics.json`; "
+                    + "`manifest.json` records the suite, versions and device. The battery and the coverage study are "
+                    + "seeded: the same command gives the same table on CPU.");
             r.writeTo(dir, "descent calibrate", metrics(dir.runId(), result, summary, passed).toMap(),
                     manifest.toMap());
             return dir.publish();

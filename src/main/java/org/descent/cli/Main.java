@@ -39,7 +39,9 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns the exit code (used by tests). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        try (var invocation = org.descent.report.Invocation.record(args)) { // reports print the command line
+            return commandLine().execute(args);
+        }
     }
 
     /** The command line with its defaults, version, error messages and exit codes. */

@@ -13,6 +13,7 @@ import org.descent.model.LsaRegressor;
 import org.descent.regressor.InContextRegressor;
 import org.descent.model.LsaWeights;
 import org.descent.oracle.OptimalStepSize;
+import org.descent.report.Markdown;
 import org.descent.report.Plots;
 import org.descent.report.Report;
 import org.descent.task.PromptSet;
@@ -156,6 +157,9 @@ public final class OneStepGdExperiment {
                 Report report = buildReport(cfg, weights, losses, result, metrics, searched, dir.runId(), test.size(),
                         frozenTest != null);
                 baselineSection(report, baselineMse, curves);
+                report.reproduce(null, "Every number above comes from `metrics.json`; `manifest.json` records the "
+                        + "config, seeds, versions, git commit, device and timings. The same config and seed give the "
+                        + "same numbers on CPU.");
                 org.descent.train.Checkpoints.weightsNpz(weights).write(dir.file(WEIGHTS));
                 VerifyOutputs.predictions(test, truth, etaStar, result.perPrompt(), baselinePreds, prefixPreds)
                         .write(dir.file(PREDICTIONS));
@@ -183,23 +187,24 @@ public final class OneStepGdExperiment {
     private static Report buildReport(ExperimentConfig cfg, LsaWeights weights, float[] losses,
             OneStepGdComparison.Result result, Map<String, Object> m, OptimalStepSize.Estimate searched, String runId,
             int testCount, boolean frozen) {
-        Report r = new Report();
+        Report r = new Report().literalMath(true); // formulas throughout; bold and code still work
         r.title("Does the trained LSA implement one step of gradient descent?");
-        r.paragraph("Run `" + runId + "`. Claim under test (von Oswald et al. 2023, Prop. 1 and §3): a trained "
+        r.paragraph("Run " + Markdown.code(runId) + ". Claim under test (von Oswald et al. 2023, Prop. 1 and §3): a trained "
                 + "linear-self-attention layer on in-context linear regression computes one step of gradient descent "
-                + "on the in-context least-squares loss, with the step size η* that minimises the expected loss.");
+                + "on the in-context least-squares loss, with the step size η\\* that minimises the expected loss.");
+        r.command(null);
         r.section("Verdict");
         String verdict = switch (result.verdict()) {
             case "consistent" -> "Consistent** with";
             case "inconsistent" -> "Not consistent** with";
             default -> "Inconclusive** about";
         };
-        r.paragraph("**" + verdict + " one step of GD with η* = " + Report.num((double) m.get("eta_star")) + " on "
+        r.paragraph("**" + verdict + " one step of GD with η\\* = " + Report.num((double) m.get("eta_star")) + " on "
                 + testCount + (frozen ? " frozen" : " fresh") + " test prompts. Each check is decided on a bootstrap "
                 + "95% interval over the test prompts: pass when the whole interval meets the requirement, FAIL when "
                 + "none of it does, inconclusive otherwise. The gap check is two-sided (an equivalence: a model much "
                 + "better than one GD step fails it as well as a worse one); the others are one-sided bounds. Scope: "
-                + OneStepGdComparison.SCOPE + " (`descent verify --seeds S` tests the claim over S training runs with "
+                + Markdown.text(OneStepGdComparison.SCOPE) + " (`./descent verify --seeds S` tests the claim over S training runs with "
                 + "Student t intervals).");
         List<List<String>> rows = new ArrayList<>();
         for (OneStepGdComparison.Check c : result.checks()) {
@@ -247,7 +252,7 @@ public final class OneStepGdExperiment {
                         "mean per-prompt cosine of the two Jacobians")));
 
         r.section("Step size");
-        r.paragraph(String.format(Locale.ROOT, "Closed form η* = N / (s (N + κ + d − 2) + σ²/ω) (isotropic inputs, "
+        r.paragraph(String.format(Locale.ROOT, "Closed form η\\* = N / (s (N + κ + d − 2) + σ²/ω) (isotropic inputs, "
                 + "w ~ N(0, ωI): ω = 1, or 1/s for the inverse-covariance prior) = %s. Numerical line "
                 + "search (Brent) on %d Monte-Carlo prompts: %s ± %s (batch-means standard error). The comparison "
                 + "uses the %s.", m.containsKey("eta_star_closed_form")
@@ -266,21 +271,24 @@ public final class OneStepGdExperiment {
             }
             r.section("Effective preconditioner Γ_eff");
             r.paragraph(String.format(Locale.ROOT, "Γ_eff = −v Aᵀ with A = (W_KᵀW_Q)[:d,:d], v = (P W_V)[d,d]. "
-                    + "Scalar fit tr(Γ_eff)/d = %s (η* = %s); ‖Γ_eff − η* I‖_F / ‖η* I‖_F = %s. "
+                    + "Scalar fit tr(Γ_eff)/d = %s (η\\* = %s); ‖Γ_eff − η\\* I‖_F / ‖η\\* I‖_F = %s. "
                     + "Norms of the blocks that should vanish: ‖(P W_V)[d,:d]‖ = %s, ‖(W_KᵀW_Q)[d,:d]‖ = %s.",
                     Report.num((double) m.get("gamma_eff_scalar")), Report.num((double) m.get("eta_star")),
                     Report.num((double) m.get("gamma_eff_residual")), Report.num((double) m.get("norm.pv_label_row_x")),
                     Report.num((double) m.get("norm.kq_label_row_x"))));
-            r.figure("gamma_eff", "Γ_eff heat map", Plots.heatMap("Γ_eff of the trained layer", gm));
+            r.figure("gamma_eff", "Γ_eff of the trained layer (white is 0; values in the cells)",
+                    Plots.heatMap("Γ_eff of the trained layer", gm));
         }
         if (losses != null && losses.length > 0) {
             r.section("Training");
-            r.figure("loss_curve", "training loss with the GD(η*) level",
-                    Plots.lossCurve(losses, List.of(new Plots.Level("GD(η*) test MSE", (double) m.get("mse.gd")))));
+            r.paragraph("Top: the training loss (on training batches) with the test MSE of GD(η\\*) and of the trained "
+                    + "LSA. Bottom, on a log scale: how far the training loss is from GD(η\\*)'s test MSE, and where "
+                    + "the trained LSA's test MSE lies relative to it (the relative gap in the verdict table).");
+            r.figure("loss_curve", "training loss and test MSE levels (top); distance from the GD(η*) level, log "
+                    + "scale (bottom)", Plots.lossCurve(losses, List.of(
+                            new Plots.Level("GD(η*) test MSE", (double) m.get("mse.gd")),
+                            new Plots.Level("trained LSA test MSE", (double) m.get("mse.trained")))));
         }
-        r.section("Reproduce");
-        r.paragraph("Every number above comes from `metrics.json`; `manifest.json` records the config, seeds, versions, "
-                + "git commit, device and timings. Re-run with the same config and seed to get the same numbers on CPU.");
         return r;
     }
 
@@ -295,9 +303,14 @@ public final class OneStepGdExperiment {
             ks[k - 1] = k;
         }
         List<Plots.Curve> cs = new ArrayList<>();
-        curves.forEach((name, y) -> cs.add(new Plots.Curve(name, ks, y)));
+        // the trained model and its reference first: the most distinct colours, solid against dashed
+        curves.entrySet().stream().sorted(java.util.Comparator.comparingInt(e -> e.getKey().equals("trained LSA") ? 0
+                : e.getKey().startsWith("GD(") ? 1 : 2)).forEach(e -> cs.add(new Plots.Curve(e.getKey(), ks,
+                e.getValue())));
         r.paragraph("Error against the number of in-context examples k (every prefix of the first 2,000 test prompts, "
-                + "query kept), normalised by the zero predictor's error at k = N (Garg et al. 2022).");
+                + "query kept), normalised by the zero predictor's error at k = N (Garg et al. 2022). The log axis "
+                + "stops at 1e-4: smaller values (OLS is exact, up to rounding, once k ≥ d) are drawn on that floor "
+                + "and the legend says how many; the exact values are in `metrics.json` (`error_vs_k`).");
         r.figure("error_vs_k", "normalised error vs k", Plots.curves("Normalised error vs in-context examples", "k",
                 "MSE / MSE(zero)", cs, true, 1e-4, 1e2));
     }

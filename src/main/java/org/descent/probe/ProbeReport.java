@@ -14,6 +14,8 @@ import org.descent.oracle.GradientDescentOracle;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.oracle.NearestNeighborsOracle;
 import org.descent.regressor.QuerySensitivity;
+import org.descent.report.Invocation;
+import org.descent.report.Markdown;
 import org.descent.report.Report;
 import org.descent.task.PromptSet;
 import org.descent.task.TaskTruth;
@@ -257,16 +259,21 @@ public final class ProbeReport {
     /** The Markdown report (also rendered to HTML). */
     static Report markdown(ModelUnderTest model, ProbeRun run, ProbeRegistry registry, String suiteSource) {
         Report r = new Report().title("Probe report: " + model.name());
-        r.paragraph(String.format(Locale.ROOT, "Checkpoint `%s` (%s, sha256 `%s`), task %s. Suite **%s** (%s): %d test "
+        r.paragraph(String.format(Locale.ROOT, "Checkpoint %s (%s, sha256 %s), task %s. Suite **%s** (%s): %d test "
                 + "prompts, seed %d, %d bootstrap resamples, %.0f%% intervals. Capabilities: %s.",
-                model.origin().path(), model.origin().kind(), model.origin().sha256(), org.descent.experiment.TaskDescription.of(model.task()),
-                run.suite().name(), suiteSource, run.suite().testPrompts(), run.suite().seed(),
-                run.suite().bootstrapResamples(), 100 * run.suite().confidenceLevel(),
-                String.join(", ", model.capabilities())));
+                Markdown.code(String.valueOf(model.origin().path())), Markdown.text(model.origin().kind()),
+                Markdown.code(String.valueOf(model.origin().sha256())),
+                Markdown.text(org.descent.experiment.TaskDescription.of(model.task())),
+                Markdown.text(run.suite().name()), Markdown.text(suiteSource), run.suite().testPrompts(),
+                run.suite().seed(), run.suite().bootstrapResamples(), 100 * run.suite().confidenceLevel(),
+                Markdown.text(String.join(", ", model.capabilities()))));
+        String equivalent = equivalentCommand(model, run, suiteSource);
+        r.command(equivalent);
 
         if (ProbeRunner.nonFinitePredictions(run) > 0) {
             Object check = ((Map<?, ?>) run.references().get(ProbeRunner.PREDICTION_CHECK)).get("summary");
-            r.paragraph("**No verdicts: the model's predictions are NaN or infinite on " + check + ".** No probe "
+            r.paragraph("**No verdicts: the model's predictions are NaN or infinite on " + Markdown.text(String.valueOf(check))
+                    + ".** No probe "
                     + "ran; statistics over these predictions would be NaN or average over the broken prompts "
                     + "(`metrics.json` → `" + ProbeRunner.PREDICTION_CHECK + "`).");
         }
@@ -283,7 +290,7 @@ public final class ProbeReport {
             }
             String control = random.map(x -> x.conclusions().get(c.hypothesis())).map(x -> x.outcome().label())
                     .orElse("n/a");
-            summary.add(List.of(c.hypothesis(), "**" + c.outcome() + "**", c.reason(), control, String.join("; ", by)));
+            summary.add(List.of(c.hypothesis(), c.outcome().label(), c.reason(), control, String.join("; ", by)));
         }
         r.table(List.of("hypothesis", "verdict", "why", "random-init control", "by probe"), summary);
         r.paragraph("Rule: a hypothesis is **inconsistent** when any criterion bearing on it fails, **consistent** when "
@@ -293,8 +300,9 @@ public final class ProbeReport {
                 + "match with a preconditioned step; a model that is not order-invariant runs no full-batch "
                 + "algorithm). An algorithm verdict stays consistent only when the random-init control of the same "
                 + "architecture is inconsistent with it. Best-explaining algorithm: **"
-                + (run.bestReference() == null ? "n/a" : run.bestReference()) + "**.");
-        r.table(ROW_HEADER, rows(run));
+                + Markdown.text(run.bestReference() == null ? "n/a" : run.bestReference()) + "**. One row per "
+                + "criterion (check: pass, fail, or unclear when its interval straddles the tolerance).");
+        r.table(ROW_HEADER, grouped(rows(run)));
 
         r.section("Controls");
         List<String> header = new ArrayList<>(List.of("metric", "model"));
@@ -309,7 +317,8 @@ public final class ProbeReport {
         }
         r.table(header, crow);
         List<String> described = new ArrayList<>();
-        run.controls().forEach(c -> described.add("**" + c.name() + "**: " + c.description()));
+        run.controls().forEach(c -> described.add("**" + Markdown.text(c.name()) + "**: "
+                + Markdown.text(c.description())));
         if (random.isEmpty()) {
             described.add("no random-init control: descent cannot re-initialise this architecture (only LSA weights), "
                     + "so no verdict is gated by one");
@@ -321,18 +330,18 @@ public final class ProbeReport {
             r.section(p.probe());
             String origin = registry.find(p.probe()).map(ProbeRegistry.Installed::origin).orElse("?");
             String desc = registry.find(p.probe()).map(i -> i.probe().description()).orElse("");
-            r.paragraph(String.format(Locale.ROOT, "%s (%s; %s, %.2f s)%s", desc, origin, p.status().label(),
+            r.text(String.format(Locale.ROOT, "%s (%s; %s, %.2f s)%s", desc, origin, p.status().label(),
                     run.seconds().getOrDefault(p.probe(), Double.NaN), p.note().isEmpty() ? "" : ". " + p.note()));
             for (ProbeResult.ReportItem item : p.content()) {
                 if (item instanceof ProbeResult.Paragraph par) {
-                    r.paragraph(par.text());
+                    r.paragraph(Markdown.mathSafe(par.text()));
                 } else if (item instanceof ProbeResult.Table t) {
                     if (!t.title().isEmpty()) {
-                        r.paragraph("*" + t.title() + "*");
+                        r.paragraph("*" + Markdown.text(t.title()) + "*");
                     }
                     r.table(t.header(), t.rows());
                 } else if (item instanceof ProbeResult.Figure f) {
-                    r.figure(p.probe() + "-" + f.name(), f.caption(), f.png());
+                    r.figure(p.probe() + "-" + f.name(), f.caption(), f.png(), f.svg());
                 }
             }
         }
@@ -345,12 +354,51 @@ public final class ProbeReport {
             }
         });
         r.table(List.of("quantity", "value"), refs);
-        r.section("Reproduce");
-        r.paragraph("Every number above is in `metrics.json`; `manifest.json` records the checkpoint's SHA-256, the "
+        r.reproduce(equivalent, "Every number above is in `metrics.json`; `manifest.json` records the checkpoint's SHA-256, the "
                 + "suite with every resolved parameter, the origin (and SHA-256) of each probe, versions, device and "
                 + "timings. The loss is plain MSE mean((ŷ − y)²), no ½. Re-running with the same checkpoint, suite and "
                 + "seed gives the same numbers on CPU.");
         return r;
+    }
+
+    /**
+     * The command that probes this checkpoint with this suite (shown when the report was not built from the CLI):
+     * the suite file unless it is the built-in default, and the suite's test prompts and seed; null for a model
+     * that exists only in memory.
+     */
+    static String equivalentCommand(ModelUnderTest model, ProbeRun run, String suiteSource) {
+        if (model.origin().path() == null) {
+            return null; // an in-memory model has no command line
+        }
+        List<String> args = new ArrayList<>(List.of("probe", "--checkpoint", String.valueOf(model.origin().path())));
+        if (suiteSource != null && !suiteSource.equals("built-in defaults")) {
+            args.addAll(List.of("--suite", suiteSource));
+        }
+        args.addAll(List.of("--test-prompts", Integer.toString(run.suite().testPrompts()), "--seed",
+                Long.toString(run.suite().seed())));
+        return Invocation.commandLine(args);
+    }
+
+    /**
+     * The criterion rows for the report: a probe, hypothesis or verdict equal to the row above is left blank, so each
+     * group reads once (the console table keeps every cell).
+     */
+    static List<List<String>> grouped(List<List<String>> rows) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> previous = null;
+        for (List<String> row : rows) {
+            List<String> g = new ArrayList<>(row);
+            if (previous != null && previous.get(0).equals(row.get(0))) {
+                g.set(0, "");
+                if (previous.get(1).equals(row.get(1)) && !row.get(1).equals("—")) {
+                    g.set(1, "");
+                    g.set(2, "");
+                }
+            }
+            out.add(g);
+            previous = row;
+        }
+        return out;
     }
 
     /**

@@ -70,7 +70,10 @@ public record ProbeResult(String probe, Status status, String note, Map<String, 
     /** A block of report content. */
     public sealed interface ReportItem permits Paragraph, Table, Figure {}
 
-    /** A paragraph of Markdown text. */
+    /**
+     * A paragraph of Markdown text: bold ({@code **…**}) and code spans work; underscores and single asterisks are
+     * shown as typed (math such as {@code Γ_fit}, {@code η*I}), and HTML is shown as text.
+     */
     public record Paragraph(String text) implements ReportItem {}
 
     /** A table with a title (may be empty), a header and rows of the same width. */
@@ -87,12 +90,20 @@ public record ProbeResult(String probe, Status status, String note, Map<String, 
         }
     }
 
-    /** A PNG figure; {@code name} becomes part of a file name (letters, digits, dashes). */
-    public record Figure(String name, String caption, byte[] png) implements ReportItem {
+    /**
+     * A figure as PNG and, when it was drawn with {@link org.descent.report.Plots}, SVG (else null); {@code name}
+     * becomes part of a file name (letters, digits, dashes).
+     */
+    public record Figure(String name, String caption, byte[] png, byte[] svg) implements ReportItem {
         public Figure {
             if (name == null || !name.matches("[A-Za-z0-9-]+")) {
                 throw new IllegalArgumentException("figure names are letters, digits and dashes, got \"" + name + "\"");
             }
+        }
+
+        /** A PNG-only figure. */
+        public Figure(String name, String caption, byte[] png) {
+            this(name, caption, png, null);
         }
     }
 
@@ -151,6 +162,12 @@ public record ProbeResult(String probe, Status status, String note, Map<String, 
 
         public Builder figure(String name, String caption, byte[] png) {
             content.add(new Figure(name, caption, png));
+            return this;
+        }
+
+        /** A figure drawn with {@link org.descent.report.Plots}: kept as PNG and SVG. */
+        public Builder figure(String name, String caption, org.descent.report.Figure figure) {
+            content.add(new Figure(name, caption, figure.png(), figure.svg()));
             return this;
         }
 

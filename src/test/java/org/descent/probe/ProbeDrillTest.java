@@ -218,14 +218,15 @@ class ProbeDrillTest {
         byte[] png = Plots.curves("t", "k", "y", List.of(new Plots.Curve("inf", x, new double[] {1,
             Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}), new Plots.Curve("all-nan", x,
             new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN}), new Plots.Curve("ok", x,
-            new double[] {1, 2, 3, 4})), true);
+            new double[] {1, 2, 3, 4})), true).png();
         assertTrue(png.length > 100);
         assertTrue(Plots.curves("t", "k", "y", List.of(new Plots.Curve("inf", x, new double[] {
-            Double.POSITIVE_INFINITY, 1, 2, 3})), false, 0, 10).length > 100);
+            Double.POSITIVE_INFINITY, 1, 2, 3})), false, 0, 10).png().length > 100);
         assertTrue(Plots.lossCurve(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY, 0.5f}, List.of(
-                new Plots.Level("gd", Double.POSITIVE_INFINITY))).length > 100);
-        assertTrue(Plots.heatMap("h", new double[][] {{1, Double.NaN}, {Double.POSITIVE_INFINITY, -1}}).length > 100);
-        assertTrue(Plots.heatMap("h", new double[][] {{Double.NaN}}).length > 100);
+                new Plots.Level("gd", Double.POSITIVE_INFINITY))).png().length > 100);
+        assertTrue(Plots.heatMap("h", new double[][] {{1, Double.NaN}, {Double.POSITIVE_INFINITY, -1}}).png().length
+                > 100);
+        assertTrue(Plots.heatMap("h", new double[][] {{Double.NaN}}).png().length > 100);
         assertFalse(new String(png, StandardCharsets.ISO_8859_1).isEmpty());
     }
 

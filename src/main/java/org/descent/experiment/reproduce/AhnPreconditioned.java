@@ -168,8 +168,10 @@ final class AhnPreconditioned implements Preset {
                     + "η by line search on 100,000 prompts. Behavioural fit: least squares of ŷ on x_q ⊗ h.");
             r.table(List.of("σ", "seed", "MSE trained", "MSE Γ*-PGD", "MSE best GD", "η (GD)", "‖Γ_eff−Γ*‖/‖Γ*‖",
                     "‖Γ_fit−Γ*‖/‖Γ*‖", "fit R²"), rows);
+            org.descent.report.HeatMap.Scale shared = org.descent.report.HeatMap.Scale.symmetric(figures.values());
             for (Map.Entry<String, double[][]> f : figures.entrySet()) {
-                r.figure(f.getKey(), f.getKey(), Plots.heatMap(f.getKey().replace("_", " "), f.getValue()));
+                r.figure(f.getKey(), f.getKey().replace("_", " ") + " (one colour scale for all maps here)",
+                        Plots.heatMap(f.getKey().replace("_", " "), f.getValue(), shared));
             }
         }, configs);
     }

@@ -121,8 +121,10 @@ final class MahankaliNonlinear implements Preset {
                     + "represent, so its R² is lower; it is shown for context.");
             r.table(List.of("response", "seed", "Dist(Γ_fit, I)", "Dist(Γ_eff, I)", "fit R²", "MSE trained",
                     "MSE best GD", "η (GD)"), rows);
+            org.descent.report.HeatMap.Scale shared = org.descent.report.HeatMap.Scale.symmetric(fits.values());
             for (Map.Entry<String, double[][]> f : fits.entrySet()) {
-                r.figure(f.getKey(), f.getKey(), Plots.heatMap(f.getKey().replace("_", " "), f.getValue()));
+                r.figure(f.getKey(), f.getKey().replace("_", " ") + " (one colour scale for all maps here)",
+                        Plots.heatMap(f.getKey().replace("_", " "), f.getValue(), shared));
             }
         }, configs);
     }

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.descent.compare.SeedIntervals;
+import org.descent.report.Invocation;
+import org.descent.report.Markdown;
 import org.descent.report.Report;
 import org.descent.util.Provenance;
 import org.descent.util.RunDirectory;
@@ -29,14 +31,16 @@ public final class ReproductionReport {
 
         Report r = new Report();
         r.title("Reproduction: " + preset.name());
+        String equivalent = equivalentCommand(preset, run);
+        r.command(equivalent);
         r.section("Claim");
-        r.paragraph("*" + preset.paper() + "*");
-        r.paragraph(preset.claim());
+        r.paragraph("*" + Markdown.text(preset.paper()) + "*");
+        r.paragraph(Markdown.text(preset.claim()));
         r.section("Verdict");
         Verdict v = result.verdict();
         int seeds = run.seeds().size();
-        r.paragraph("**" + v.label() + "** over " + seeds + " seed" + (seeds == 1 ? "" : "s") + " " + run.seeds() + ". "
-                + intervalMethod(seeds) + " A claim is supported when the whole interval meets its requirement, not "
+        r.paragraph("**" + v.label() + "** over " + seeds + " seed" + (seeds == 1 ? "" : "s") + " "
+                + Markdown.text(run.seeds().toString()) + ". " + Markdown.text(intervalMethod(seeds)) + " A claim is supported when the whole interval meets its requirement, not "
                 + "supported when none of it does, inconclusive otherwise. Requirements marked one-sided test a bound "
                 + "(\"beats\", \"at most\"); two-sided ones test an equivalence (\"matches\": the whole interval "
                 + "within ±tolerance), which a model much better than the reference fails as surely as a worse one.");
@@ -46,11 +50,12 @@ public final class ReproductionReport {
                     h.requirement(), h.verdict() == null ? "(context)" : h.verdict().label()));
         }
         r.table(List.of("measured", "mean [95% CI]", "interval over", "per seed", "requirement", "verdict"), rows);
+        r.literalMath(true); // the presets' details are formulas: Γ_fit, η*_N, min_α ‖Γ − αI‖_F
         result.details().accept(r);
-        r.section("Reproduce");
-        r.paragraph("`descent reproduce " + preset.name() + " --seeds " + run.seeds().size() + "` (took "
-                + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here). Loss everywhere: plain MSE "
-                + "mean((ŷ − y)²), no ½. `manifest.json` lists configs, seeds, versions, checkpoints and timings.");
+        r.literalMath(false);
+        r.reproduce(equivalent, "It took " + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here. Loss "
+                + "everywhere: plain MSE mean((ŷ − y)²), no ½. `manifest.json` lists configs, seeds, versions, "
+                + "checkpoints and timings.");
 
         RunDirectory dir = RunDirectory.create(run.workspace().reportsDir(),
                 run.kind().equals("reproduce") ? preset.name() : run.kind());
@@ -141,6 +146,16 @@ public final class ReproductionReport {
             case "prompt-bootstrap" -> Schema.PROMPT_BOOTSTRAP;
             default -> Schema.EXACT;
         };
+    }
+
+    /** The command that runs this preset with these seeds (shown when the report was not built from the CLI). */
+    static String equivalentCommand(Preset preset, PresetRun run) {
+        List<String> args = new ArrayList<>(List.of("reproduce", preset.name(), "--seeds",
+                Integer.toString(run.seeds().size())));
+        if (!run.seeds().isEmpty() && run.seeds().get(0) != 0) {
+            args.addAll(List.of("--first-seed", Long.toString(run.seeds().get(0))));
+        }
+        return Invocation.commandLine(args);
     }
 
     /** The paragraph that says what the intervals are about. */

@@ -133,8 +133,11 @@ public final class VonOswaldSingleLayer implements Preset {
                 }
             }
             r.table(List.of("metric", "value"), rows);
-            r.figure("loss_curve", "training loss", org.descent.report.Plots.lossCurve(losses,
-                    List.of(new org.descent.report.Plots.Level("GD(η*) test MSE", (double) shown.metrics().get("mse.gd")))));
+            r.figure("loss_curve", "training loss with the test MSE of GD(η*) and of the trained LSA (top); distance "
+                    + "from the GD(η*) level, log scale (bottom)", org.descent.report.Plots.lossCurve(losses, List.of(
+                            new org.descent.report.Plots.Level("GD(η*) test MSE", (double) shown.metrics().get("mse.gd")),
+                            new org.descent.report.Plots.Level("trained LSA test MSE",
+                                    (double) shown.metrics().get("mse.trained")))));
             if (shown.gammaEff() != null) {
                 r.figure("gamma_eff", "Γ_eff", org.descent.report.Plots.heatMap("Γ_eff (last seed)",
                         Matrices.toArray(shown.gammaEff())));

@@ -194,7 +194,7 @@ public final class HypothesisRankingProbe implements Probe {
             m.put("worse_than_best_ci", List.of(diff.lower(), diff.upper()));
             m.put("note", c.note());
             table.add(m);
-            rows.add(List.of(Integer.toString(rank++), c.name() + (c == chosen ? " **(best)**" : ""),
+            rows.add(List.of(Integer.toString(rank++), c.name() + (c == chosen ? " (best)" : ""),
                     c.hypothesis() == null ? "—" : c.hypothesis(), Integer.toString(c.parameters()),
                     ProbeStatistics.interval(ci), c == chosen ? "—" : ProbeStatistics.interval(diff), c.note()));
         }

@@ -206,8 +206,13 @@ public final class PgdFitProbe implements Probe {
                 ProbeStatistics.num(fit.rSquared()), ProbeStatistics.interval(relCi), star.method(),
                 ProbeStatistics.interval(distCi), ProbeStatistics.interval(marginCi),
                 ProbeStatistics.num(whitenedDist), ProbeStatistics.num(CommonOps_DDRM.trace(gamma) / d)));
-        out.figure("gamma-fit", "fitted Γ", Plots.heatMap("Γ_fit (behavioural PGD fit)", Matrices.rows(gamma)));
-        out.figure("gamma-star", "Γ*", Plots.heatMap("Γ* (" + star.method() + ")", Matrices.rows(star.gamma())));
+        // one colour scale for both maps, so that they can be compared cell by cell
+        org.descent.report.HeatMap.Scale shared = org.descent.report.HeatMap.Scale.symmetric(Matrices.rows(gamma),
+                Matrices.rows(star.gamma()));
+        out.figure("gamma-fit", "fitted Γ (same colour scale as Γ*)", Plots.heatMap("Γ_fit (behavioural PGD fit)",
+                Matrices.rows(gamma), shared));
+        out.figure("gamma-star", "Γ* (same colour scale as Γ_fit)", Plots.heatMap("Γ* (" + star.method() + ")",
+                Matrices.rows(star.gamma()), shared));
         return out.build();
     }
 
