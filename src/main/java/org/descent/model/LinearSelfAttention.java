@@ -35,7 +35,7 @@ public final class LinearSelfAttention {
      */
     public static NDList forward(NDArray tokens, List<NDArray[]> layerWeights, int depth, boolean keepHidden) {
         NDArray mask = contextMask(tokens);
-        List<NDArray[]> products = products(tokens, layerWeights);
+        List<NDArray[]> products = products(tokens, layerWeights, true);
         NDArray z = tokens; // [B, T, D]
         List<NDArray> hidden = keepHidden ? new ArrayList<>() : null;
         if (keepHidden) {
@@ -67,16 +67,18 @@ public final class LinearSelfAttention {
      */
     public static NDArray predict(NDArray tokens, List<NDArray[]> layerWeights, int depth) {
         NDArray mask = contextMask(tokens);
-        List<NDArray[]> products = products(tokens, layerWeights);
+        List<NDArray[]> products = products(tokens, layerWeights, depth > 1); // (P W_V)ᵀ only for full layers
         NDArray z = tokens; // [B, T, D]
         for (int l = 0; l < depth - 1; l++) {
             z = layer(z, products.get(l % products.size()), mask);
         }
-        NDArray[] w = products.get((depth - 1) % products.size());
+        int last = (depth - 1) % products.size();
+        NDArray kqT = products.get(last)[0];
+        NDArray labelColumn = labelColumn(tokens, layerWeights.get(last)); // p [D, 1]
         NDArray query = z.get(new NDIndex(":, -1, :")); // q [B, D]
-        NDArray u = query.matMul(w[0]).expandDims(2); // [B, D, 1]
+        NDArray u = query.matMul(kqT).expandDims(2); // [B, D, 1]
         NDArray scores = z.batchMatMul(u); // u·z_t [B, T, 1]
-        NDArray values = z.matMul(w[2]); // z_t·p [B, T, 1]
+        NDArray values = z.matMul(labelColumn); // z_t·p [B, T, 1]
         NDArray move = scores.mul(values).mul(mask).sum(new int[] {1, 2}); // (1/N) Σ_{t<N}, [B]
         return query.get(new NDIndex(":, -1")).add(move).neg(); // ŷ = −(q_d + move)
     }
@@ -108,11 +110,10 @@ public final class LinearSelfAttention {
     }
 
     /**
-     * Per distinct layer {@code [(W_KᵀW_Q)ᵀ [D, D], (P W_V)ᵀ [D, D], (P W_V)[d, :]ᵀ [D, 1]]} in the tokens' scope and
-     * type. The last, the label row of {@code P W_V} as a column, is computed on its own rather than sliced out of
-     * the second: a contiguous column makes the matrix product with the context rows several times faster.
+     * Per distinct layer {@code [(W_KᵀW_Q)ᵀ [D, D], (P W_V)ᵀ [D, D]]} in the tokens' scope and type; the second is null
+     * unless {@code withValues} (a readout-only last layer does not need it).
      */
-    private static List<NDArray[]> products(NDArray tokens, List<NDArray[]> layerWeights) {
+    private static List<NDArray[]> products(NDArray tokens, List<NDArray[]> layerWeights, boolean withValues) {
         long dim = tokens.getShape().get(2);
         NDManager scope = tokens.getManager();
         DataType type = tokens.getDataType();
@@ -124,15 +125,28 @@ public final class LinearSelfAttention {
             }
             NDArray wq = local(scope, w[0], type);
             NDArray wk = local(scope, w[1], type);
-            NDArray wv = local(scope, w[2], type);
-            NDArray p = local(scope, w[3], type);
             NDArray kqT = own(scope, own(scope, wq.transpose()).matMul(wk)); // (W_Kᵀ W_Q)ᵀ = W_Qᵀ W_K, [D, D]
-            NDArray pvT = own(scope, own(scope, wv.transpose()).matMul(own(scope, p.transpose()))); // (P W_V)ᵀ
-            NDArray labelRow = own(scope, own(scope, own(scope, p.get(new NDIndex("-1:, :"))).matMul(wv))
-                    .transpose()); // (P W_V)[d, :]ᵀ, [D, 1]
-            products.add(new NDArray[] {kqT, pvT, labelRow});
+            NDArray pvT = null;
+            if (withValues) {
+                NDArray wv = local(scope, w[2], type);
+                NDArray p = local(scope, w[3], type);
+                pvT = own(scope, own(scope, wv.transpose()).matMul(own(scope, p.transpose()))); // (P W_V)ᵀ
+            }
+            products.add(new NDArray[] {kqT, pvT});
         }
         return products;
+    }
+
+    /**
+     * The label row of {@code P W_V} as a column, {@code (P W_V)[d, :]ᵀ = W_Vᵀ P[d, :]ᵀ [D, 1]}, in the tokens' scope
+     * and type. Computed on its own rather than sliced out of {@code (P W_V)ᵀ}: a contiguous column makes the matrix
+     * product with the tokens several times faster.
+     */
+    private static NDArray labelColumn(NDArray tokens, NDArray[] w) {
+        NDManager scope = tokens.getManager();
+        NDArray wv = local(scope, w[2], tokens.getDataType());
+        NDArray p = local(scope, w[3], tokens.getDataType());
+        return own(scope, own(scope, own(scope, p.get(new NDIndex("-1:, :"))).matMul(wv)).transpose());
     }
 
     /**
