@@ -87,6 +87,7 @@ final class BenchCommand implements Callable<Integer> {
                     LsaInitialization.gaussian(cfg.task().d(), cfg.model(), Seeds.derive(tc.seed(), Seeds.INIT, 0)),
                     sampler, tc).sampleAhead(!sequentialSampling);
             cpuAt[0] = threadClock.getCurrentThreadCpuTime();
+            processCpu[0] = processCpuNanos(); // replaced at the end of the warm-up, if there is one
             trainer.run((step, loss, lr) -> {
                 cpuAt[step] = threadClock.getCurrentThreadCpuTime();
                 if (step == warmupSteps || step == total) {
@@ -141,7 +142,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("cpu_model", Provenance.cpuModel());
             r.put("malloc", mallocInUse());
             r.put("mkl_cbwr", System.getenv().getOrDefault("MKL_CBWR", "unset"));
-            r.put("engine_version", Provenance.collect(ws.device()).get("engine_version"));
+            r.put("engine_version", ai.djl.engine.Engine.getInstance().getVersion());
         }
         if (json) {
             spec.commandLine().getOut().println(Json.write(r));
