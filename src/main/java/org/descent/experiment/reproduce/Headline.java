@@ -20,7 +20,6 @@ import org.descent.util.Schema;
  * @param perSeed the value in each seed's run
  * @param interval mean and 95% interval
  * @param scope what the interval is about
- * @param requirement the claim as text, e.g. "≤ 0.005 (one-sided)"
  * @param verdict whether the interval supports the claim; null for context numbers that test nothing
  * @param key the machine-readable key in metrics.json ({@link Schema#isKey})
  * @param comparison the claim's direction ({@link Schema#AT_MOST}, {@link Schema#AT_LEAST}, {@link Schema#WITHIN}),
@@ -28,7 +27,7 @@ import org.descent.util.Schema;
  * @param tolerance the claim's threshold (NaN for context numbers)
  */
 public record Headline(String name, double[] perSeed, Bootstrap.Interval interval, SeedIntervals.Scope scope,
-        String requirement, Verdict verdict, String key, String comparison, double tolerance) {
+        Verdict verdict, String key, String comparison, double tolerance) {
 
     public Headline {
         Schema.requireKey(key);
@@ -43,8 +42,8 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     /** A number that tests a one-sided claim "≤ threshold". */
     public static Headline atMost(String key, String name, double[] perSeed, Bootstrap.Interval ci,
             SeedIntervals.Scope scope, double threshold) {
-        return new Headline(name, perSeed.clone(), ci, scope, "≤ " + Report.num(threshold) + " (one-sided)",
-                Verdict.atMost(ci, threshold), key, Schema.AT_MOST, threshold);
+        return new Headline(name, perSeed.clone(), ci, scope, Verdict.atMost(ci, threshold), key, Schema.AT_MOST,
+                threshold);
     }
 
     /** A number that tests a one-sided claim "≥ threshold"; its key is the {@link Schema#slug} of its name. */
@@ -56,8 +55,8 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     /** A number that tests a one-sided claim "≥ threshold". */
     public static Headline atLeast(String key, String name, double[] perSeed, Bootstrap.Interval ci,
             SeedIntervals.Scope scope, double threshold) {
-        return new Headline(name, perSeed.clone(), ci, scope, "≥ " + Report.num(threshold) + " (one-sided)",
-                Verdict.atLeast(ci, threshold), key, Schema.AT_LEAST, threshold);
+        return new Headline(name, perSeed.clone(), ci, scope, Verdict.atLeast(ci, threshold), key, Schema.AT_LEAST,
+                threshold);
     }
 
     /** A two-sided equivalence claim "within [−tolerance, +tolerance]"; key: the {@link Schema#slug} of its name. */
@@ -69,8 +68,8 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     /** A number that tests a two-sided equivalence claim "within [−tolerance, +tolerance]". */
     public static Headline within(String key, String name, double[] perSeed, Bootstrap.Interval ci,
             SeedIntervals.Scope scope, double tolerance) {
-        return new Headline(name, perSeed.clone(), ci, scope, "within ±" + Report.num(tolerance) + " (two-sided)",
-                Verdict.within(ci, -tolerance, tolerance), key, Schema.WITHIN, tolerance);
+        return new Headline(name, perSeed.clone(), ci, scope, Verdict.within(ci, -tolerance, tolerance), key,
+                Schema.WITHIN, tolerance);
     }
 
     /** A number shown for context only; its key is the {@link Schema#slug} of its name. */
@@ -81,7 +80,20 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     /** A number shown for context only. */
     public static Headline info(String key, String name, double[] perSeed, Bootstrap.Interval ci,
             SeedIntervals.Scope scope) {
-        return new Headline(name, perSeed.clone(), ci, scope, "", null, key, null, Double.NaN);
+        return new Headline(name, perSeed.clone(), ci, scope, null, key, null, Double.NaN);
+    }
+
+    /** The requirement as shown in tables, from the comparison and its tolerance ("" for a context number). */
+    public String requirement() {
+        if (comparison == null) {
+            return "";
+        }
+        return switch (comparison) {
+            case Schema.AT_MOST -> "≤ " + Report.num(tolerance) + " (one-sided)";
+            case Schema.AT_LEAST -> "≥ " + Report.num(tolerance) + " (one-sided)";
+            case Schema.WITHIN -> "within ±" + Report.num(tolerance) + " (two-sided)";
+            default -> throw new IllegalStateException("headline: unknown comparison " + comparison);
+        };
     }
 
     public String intervalText() {
@@ -95,7 +107,7 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     @Override
     public boolean equals(Object o) {
         return o instanceof Headline h && h.name.equals(name) && Arrays.equals(h.perSeed, perSeed)
-                && h.interval.equals(interval) && h.scope.equals(scope) && h.requirement.equals(requirement)
+                && h.interval.equals(interval) && h.scope.equals(scope)
                 && h.verdict == verdict && h.key.equals(key) && java.util.Objects.equals(h.comparison, comparison)
                 && Double.compare(h.tolerance, tolerance) == 0;
     }
@@ -108,6 +120,6 @@ public record Headline(String name, double[] perSeed, Bootstrap.Interval interva
     @Override
     public String toString() {
         return name + " = " + intervalText() + " [" + scope.label() + "]"
-                + (verdict == null ? "" : " (" + requirement + ": " + verdict.label() + ")");
+                + (verdict == null ? "" : " (" + requirement() + ": " + verdict.label() + ")");
     }
 }
