@@ -1,5 +1,9 @@
 package org.descent.compare;
 
+import static org.descent.util.Schema.AT_LEAST;
+import static org.descent.util.Schema.AT_MOST;
+import static org.descent.util.Schema.WITHIN;
+
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,16 +62,25 @@ public final class OneStepGdComparison {
      * @param value the point estimate
      * @param lower lower end of the interval
      * @param upper upper end of the interval
-     * @param requirement e.g. "within ±0.01 (two-sided)"
      * @param outcome the result
      * @param key the machine-readable key of the statistic in metrics.json (e.g. {@code preds_diff})
      * @param comparison the requirement's direction: {@code at_least}, {@code at_most} or {@code within} (±tolerance)
      * @param tolerance the requirement's threshold
      */
-    public record Check(String criterion, double value, double lower, double upper, String requirement,
-            Outcome outcome, String key, String comparison, double tolerance) {
+    public record Check(String criterion, double value, double lower, double upper, Outcome outcome, String key,
+            String comparison, double tolerance) {
         public boolean passed() {
             return outcome == Outcome.PASS;
+        }
+
+        /** The requirement as shown in the verdict table, e.g. "within ±0.01 (two-sided)". */
+        public String requirement() {
+            return switch (comparison) {
+                case WITHIN -> "within ±" + tolerance + " (two-sided)";
+                case AT_LEAST -> "≥ " + tolerance + " (one-sided)";
+                case AT_MOST -> "≤ " + tolerance + " (one-sided)";
+                default -> throw new IllegalStateException("check: unknown comparison " + comparison);
+            };
         }
     }
 
@@ -186,22 +199,21 @@ public final class OneStepGdComparison {
         List<Check> checks = new ArrayList<>();
         double tol = thresholds.maxRelativeMseGap();
         // "matches GD(η*)" is an equivalence: a model much better than one GD step (e.g. three layers) fails it too.
-        checks.add(check("trained MSE vs GD(η*) MSE (relative gap)", gapCi, "within ±" + tol + " (two-sided)",
+        checks.add(check("trained MSE vs GD(η*) MSE (relative gap)", gapCi,
                 outcome(gapCi.lower() >= -tol && gapCi.upper() <= tol, gapCi.upper() < -tol || gapCi.lower() > tol),
-                "mse.relative_gap", "within", tol));
+                "mse.relative_gap", WITHIN, tol));
         double minCos = thresholds.minModelCos();
-        checks.add(check("model cos (∂ŷ/∂x_q)", cosCi, "≥ " + minCos + " (one-sided)",
-                outcome(cosCi.lower() >= minCos, cosCi.upper() < minCos), "model_cos", "at_least", minCos));
+        checks.add(check("model cos (∂ŷ/∂x_q)", cosCi,
+                outcome(cosCi.lower() >= minCos, cosCi.upper() < minCos), "model_cos", AT_LEAST, minCos));
         double maxPd = thresholds.maxPredsDiff();
-        checks.add(check("preds diff (mean |ŷ_model − ŷ_GD|)", pdCi, "≤ " + maxPd + " (one-sided)",
-                outcome(pdCi.upper() <= maxPd, pdCi.lower() > maxPd), "preds_diff", "at_most", maxPd));
+        checks.add(check("preds diff (mean |ŷ_model − ŷ_GD|)", pdCi,
+                outcome(pdCi.upper() <= maxPd, pdCi.lower() > maxPd), "preds_diff", AT_MOST, maxPd));
         return new Result(m, checks, gammaEff, new PerPrompt(predModel, predGd, jacModel, jacGd));
     }
 
-    private static Check check(String criterion, Bootstrap.Interval ci, String requirement, Outcome outcome,
-            String key, String comparison, double tolerance) {
-        return new Check(criterion, ci.estimate(), ci.lower(), ci.upper(), requirement, outcome, key, comparison,
-                tolerance);
+    private static Check check(String criterion, Bootstrap.Interval ci, Outcome outcome, String key,
+            String comparison, double tolerance) {
+        return new Check(criterion, ci.estimate(), ci.lower(), ci.upper(), outcome, key, comparison, tolerance);
     }
 
     private static Outcome outcome(boolean pass, boolean fail) {
