@@ -125,6 +125,22 @@ public final class PromptSet {
         return targets.clone();
     }
 
+    /**
+     * The label of the input each prefix predicts, row-major {@code [B, N+1]}: entry {@code k < N} is {@code y_{k+1}}
+     * (the label of context input {@code k}, predicted from the {@code k} pairs before it), entry {@code N} the query's
+     * target. These are the targets of every prediction of a layout that predicts every prefix.
+     */
+    public double[] prefixTargets() {
+        double[] out = new double[size * (n + 1)];
+        for (int b = 0; b < size; b++) {
+            for (int i = 0; i < n; i++) {
+                out[b * (n + 1) + i] = y(b, i);
+            }
+            out[b * (n + 1) + n] = targets[b];
+        }
+        return out;
+    }
+
     /** A defensive copy of the flat tokens {@code [B * T * D]}. */
     public double[] flatTokens() {
         return tokens.clone();

@@ -1,0 +1,143 @@
+package org.descent.model.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The forward pass of a GPT-2 in-context regressor ({@link Gpt2Config}), as pure functions of the token input and the
+ * parameters by canonical name ({@link Gpt2Parameters}); the dtype and device are the parameters'. Training
+ * differentiates {@link #outputs}; probes read {@link #run} with its activations.
+ *
+ * <p>Dimension glossary: {@code B} prompts, {@code T} tokens (at most P), {@code W} input token width, {@code E}
+ * model width, {@code H} heads, {@code h = E/H} head width, {@code L} blocks.
+ *
+ * <pre>
+ *   r₀ = tokens W_inᵀ + b_in + wpe[:T]                                    [B, T, E]
+ *   for each block l:  a = LN₁(r);  q|k|v = a W_attn + b_attn            [B, T, 3E]
+ *                      A = softmax(q kᵀ/√h + causal mask) per head        [B, H, T, T]
+ *                      r ← r + (A v) W_proj + b_proj
+ *                      r ← r + gelu_new(LN₂(r) W_fc + b_fc) W_mproj + b_mproj
+ *   out = LN_f(r) W_outᵀ + b_out                                          [B, T]
+ * </pre>
+ * with {@code gelu_new(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))} (GPT-2's tanh approximation).
+ */
+public final class Gpt2Transformer {
+    private static final double GELU_SCALE = Math.sqrt(2 / Math.PI);
+    private static final double MASKED = -1e9;
+
+    /**
+     * What one pass produces.
+     *
+     * @param outputs the read-out at every token {@code [B, T]}
+     * @param residuals the residual stream, entry 0 the input to block 0 ({@code blocks.0.hook_resid_pre}) and entry
+     *     l the output of block l−1 ({@code blocks.(l−1).hook_resid_post}), each {@code [B, T, E]}; empty unless kept
+     * @param patterns attention probabilities of block l ({@code blocks.l.attn.hook_pattern}), each
+     *     {@code [B, H, T(query), T(key)]}; empty unless kept
+     */
+    public record Activations(NDArray outputs, List<NDArray> residuals, List<NDArray> patterns) {}
+
+    private Gpt2Transformer() {}
+
+    /** The read-out at every token, {@code [B, T]}, of {@code tokens [B, T, W]}. */
+    public static NDArray outputs(Gpt2Config config, Map<String, NDArray> p, NDArray tokens) {
+        return run(config, p, tokens, false).outputs();
+    }
+
+    /**
+     * One pass over {@code tokens [B, T, W]}.
+     *
+     * @param keep whether to keep the residual stream and the attention patterns
+     */
+    public static Activations run(Gpt2Config config, Map<String, NDArray> p, NDArray tokens, boolean keep) {
+        Shape s = tokens.getShape();
+        if (s.dimension() != 3 || s.get(2) != config.inputWidth()) {
+            throw new IllegalArgumentException("gpt2: tokens must be [B, T, " + config.inputWidth() + "], got " + s);
+        }
+        long batch = s.get(0);
+        long t = s.get(1);
+        if (t > config.positions()) {
+            throw new IllegalArgumentException("gpt2: " + t + " tokens exceed the model's " + config.positions()
+                    + " learned positions");
+        }
+        int e = config.width();
+        int heads = config.heads();
+        int hw = config.headWidth();
+        List<NDArray> residuals = new ArrayList<>();
+        List<NDArray> patterns = new ArrayList<>();
+        NDArray r = tokens.matMul(get(p, Gpt2Parameters.READ_IN_WEIGHT).transpose())
+                .add(get(p, Gpt2Parameters.READ_IN_BIAS))
+                .add(get(p, Gpt2Parameters.POSITIONS).get(new NDIndex(":" + t))); // [B, T, E]
+        if (keep) {
+            residuals.add(r);
+        }
+        NDArray mask = causalMask(tokens, t); // [T, T]: 0 on and below the diagonal, MASKED above
+        double scale = 1 / Math.sqrt(hw);
+        for (int l = 0; l < config.layers(); l++) {
+            NDArray a = layerNorm(r, p, Gpt2Parameters.block(l, "ln_1"), config); // [B, T, E]
+            NDArray qkv = a.matMul(get(p, Gpt2Parameters.block(l, "attn.c_attn.weight")))
+                    .add(get(p, Gpt2Parameters.block(l, "attn.c_attn.bias"))); // [B, T, 3E]
+            NDList split = qkv.split(3, 2);
+            NDArray q = heads(split.get(0), batch, t, heads, hw); // [B, H, T, h]
+            NDArray k = heads(split.get(1), batch, t, heads, hw);
+            NDArray v = heads(split.get(2), batch, t, heads, hw);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask); // [B, H, T, T]
+            NDArray pattern = scores.softmax(-1);
+            if (keep) {
+                patterns.add(pattern);
+            }
+            NDArray mixed = pattern.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, e); // [B, T, E]
+            r = r.add(mixed.matMul(get(p, Gpt2Parameters.block(l, "attn.c_proj.weight")))
+                    .add(get(p, Gpt2Parameters.block(l, "attn.c_proj.bias"))));
+            NDArray m = layerNorm(r, p, Gpt2Parameters.block(l, "ln_2"), config);
+            NDArray hidden = geluNew(m.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_fc.weight")))
+                    .add(get(p, Gpt2Parameters.block(l, "mlp.c_fc.bias")))); // [B, T, 4E]
+            r = r.add(hidden.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_proj.weight")))
+                    .add(get(p, Gpt2Parameters.block(l, "mlp.c_proj.bias"))));
+            if (keep) {
+                residuals.add(r);
+            }
+        }
+        NDArray f = layerNorm(r, p, "_backbone.ln_f", config);
+        NDArray out = f.matMul(get(p, Gpt2Parameters.READ_OUT_WEIGHT).transpose())
+                .add(get(p, Gpt2Parameters.READ_OUT_BIAS)).reshape(batch, t); // [B, T]
+        return new Activations(out, residuals, patterns);
+    }
+
+    private static NDArray heads(NDArray x, long batch, long t, int heads, int hw) {
+        return x.reshape(batch, t, heads, hw).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray causalMask(NDArray like, long t) {
+        NDArray rows = like.getManager().arange((int) t).reshape(t, 1);
+        NDArray cols = like.getManager().arange((int) t).reshape(1, t);
+        NDArray future = cols.gt(rows); // [T, T]
+        NDArray zeros = like.getManager().zeros(new Shape(t, t), like.getDataType(), like.getDevice());
+        return NDArrays.where(future, zeros.add(MASKED), zeros);
+    }
+
+    private static NDArray layerNorm(NDArray x, Map<String, NDArray> p, String prefix, Gpt2Config c) {
+        return LayerNorm.layerNorm(x, new Shape(c.width()), get(p, prefix + ".weight"), get(p, prefix + ".bias"),
+                (float) c.layerNormEps()).singletonOrThrow();
+    }
+
+    /** GPT-2's {@code gelu_new}: {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}. */
+    static NDArray geluNew(NDArray x) {
+        NDArray inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(GELU_SCALE);
+        return x.mul(inner.tanh().add(1)).mul(0.5);
+    }
+
+    private static NDArray get(Map<String, NDArray> p, String name) {
+        NDArray a = p.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("gpt2: parameter '" + name + "' is missing");
+        }
+        return a;
+    }
+}
