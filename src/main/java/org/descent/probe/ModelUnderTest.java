@@ -1,5 +1,8 @@
 package org.descent.probe;
 
+import org.descent.task.layout.Concatenated;
+import org.descent.task.layout.PromptLayout;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +30,9 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
     private final QuerySensitivity sensitivity;
     private final HiddenStateSource hiddenStates;
     private final LsaWeights lsaWeights;
+    private final PromptLayout layout;
+    private final PrefixPredictionSource prefixPredictions;
+    private final ActivationSource activations;
     private final AutoCloseable resources;
 
     /**
@@ -58,7 +64,14 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
         this.sensitivity = b.sensitivity;
         this.hiddenStates = b.hiddenStates;
         this.lsaWeights = b.lsaWeights;
+        this.layout = b.layout;
+        this.prefixPredictions = b.prefixPredictions;
+        this.activations = b.activations;
         this.resources = b.resources;
+        if (prefixPredictions != null && !layout.predictsEveryPrefix()) {
+            throw new IllegalArgumentException("model under test: prefix predictions need a layout that predicts every"
+                    + " prefix, not '" + layout.name() + "'");
+        }
         if (lsaWeights != null && lsaWeights.dim() != task.tokenDim()) {
             throw new IllegalArgumentException("model under test: LSA weights have token width " + lsaWeights.dim()
                     + " but the task has D = d + 1 = " + task.tokenDim());
@@ -106,6 +119,21 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
         return Optional.ofNullable(lsaWeights);
     }
 
+    /** The prompt layout the model reads (concatenated unless the builder says otherwise). */
+    public PromptLayout layout() {
+        return layout;
+    }
+
+    /** Predictions after every prefix in one pass ([B, N+1]), for causal interleaved models. */
+    public Optional<PrefixPredictionSource> prefixPredictions() {
+        return Optional.ofNullable(prefixPredictions);
+    }
+
+    /** Named activations (canonical hook names), when the model exposes them. */
+    public Optional<ActivationSource> activations() {
+        return Optional.ofNullable(activations);
+    }
+
     /** The capabilities present, for reports: e.g. ["predictions", "query-jacobians", "hidden-states"]. */
     public java.util.List<String> capabilities() {
         java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of("predictions"));
@@ -117,6 +145,12 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
         }
         if (lsaWeights != null) {
             out.add("lsa-weights");
+        }
+        if (prefixPredictions != null) {
+            out.add("prefix-predictions");
+        }
+        if (activations != null) {
+            out.add("activations");
         }
         return out;
     }
@@ -140,6 +174,9 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
         private QuerySensitivity sensitivity;
         private HiddenStateSource hiddenStates;
         private LsaWeights lsaWeights;
+        private PromptLayout layout = new Concatenated();
+        private PrefixPredictionSource prefixPredictions;
+        private ActivationSource activations;
         private AutoCloseable resources;
 
         private Builder(InContextRegressor regressor, TaskConfig task, Origin origin) {
@@ -164,6 +201,22 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
 
         public Builder lsaWeights(LsaWeights value) {
             this.lsaWeights = value;
+            return this;
+        }
+
+        /** The prompt layout the model reads; default concatenated. */
+        public Builder layout(PromptLayout value) {
+            this.layout = java.util.Objects.requireNonNull(value, "layout");
+            return this;
+        }
+
+        public Builder prefixPredictions(PrefixPredictionSource value) {
+            this.prefixPredictions = value;
+            return this;
+        }
+
+        public Builder activations(ActivationSource value) {
+            this.activations = value;
             return this;
         }
 
