@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Suite files: unknown keys, parameters and probe names are clear errors; probes/default.json equals the defaults. */
 class ProbeSuiteTest {
     static final List<String> BUILT_IN = List.of("gd-alignment", "pgd-fit", "multistep-fit", "hypothesis-ranking", "baseline-distance",
-            "order-sensitivity", "context-length", "hidden-state-probes", "weight-structure");
+            "order-sensitivity", "context-length", "hidden-state-probes", "weight-structure",
+            "prefix-curves", "layer-iterations");
 
     private static Path write(Path dir, String json) throws IOException {
         return Files.writeString(dir.resolve("suite.json"), json);

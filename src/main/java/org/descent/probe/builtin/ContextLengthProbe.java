@@ -17,8 +17,9 @@ import org.descent.report.Plots;
 import org.descent.task.PromptSet;
 
 /**
- * {@code context-length}: test error against the number k of in-context examples (the first k of each prompt, the
- * query unchanged), for the model and the baselines: one GD step with the model's fitted step size η_fit (the same
+ * {@code context-length}: test error against the number k of in-context examples (the k-shot problems of
+ * {@link org.descent.probe.PrefixEvaluation#kShot}: for the concatenated layout the first k pairs with the query
+ * unchanged, for layouts that predict every prefix the first k pairs with x_{k+1} as the query), for the model and the baselines: one GD step with the model's fitted step size η_fit (the same
  * algorithm run on fewer examples), OLS, ridge, averaging, and the zero predictor (E[y²]).
  *
  * <p>Dimension glossary: {@code P} prompts (the first {@code prompts} test prompts), {@code K} context lengths,
@@ -94,7 +95,8 @@ public final class ContextLengthProbe implements Probe {
         List<double[]> predGd = new ArrayList<>();
         List<double[]> predOls = new ArrayList<>();
         for (int k : lengths) {
-            PromptSet pk = base.prefix(k);
+            PromptSet pk = org.descent.probe.PrefixEvaluation.kShot(base, ctx.model().layout(), k);
+            double[] yk = pk.targets(); // the label of the prediction after k pairs (layout-dependent)
             double[] pm;
             try {
                 pm = ctx.model().predict(pk);
@@ -104,15 +106,15 @@ public final class ContextLengthProbe implements Probe {
                 continue;
             }
             used.add(k);
-            seModel.add(ProbeStatistics.squaredDifferences(pm, y));
+            seModel.add(ProbeStatistics.squaredDifferences(pm, yk));
             double[] avg = ctx.references().averaging().predict(pk);
             double[] gdk = ProbeStatistics.scaled(avg, etaFit);
-            seRefs.get(gdName).add(ProbeStatistics.squaredDifferences(gdk, y));
+            seRefs.get(gdName).add(ProbeStatistics.squaredDifferences(gdk, yk));
             predModel.add(pm);
             predGd.add(gdk);
             for (InContextRegressor r : refs) {
                 double[] pr = r == ctx.references().averaging() ? avg : r.predict(pk);
-                seRefs.get(r.name()).add(ProbeStatistics.squaredDifferences(pr, y));
+                seRefs.get(r.name()).add(ProbeStatistics.squaredDifferences(pr, yk));
                 if (r == ctx.references().ols()) {
                     predOls.add(pr);
                 }

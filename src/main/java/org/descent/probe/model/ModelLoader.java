@@ -154,7 +154,7 @@ public final class ModelLoader {
     }
 
     /** Converts {@code [L+1][B][T·D_h]} per-layer rows to {@link HiddenStates}. */
-    static HiddenStates fromPerLayer(double[][][] perLayer, PromptSet prompts) {
+    public static HiddenStates fromPerLayer(double[][][] perLayer, PromptSet prompts) {
         int layers = perLayer.length;
         int b = prompts.size();
         int t = prompts.n() + 1;

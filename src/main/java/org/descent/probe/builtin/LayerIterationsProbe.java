@@ -1,0 +1,698 @@
+package org.descent.probe.builtin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.descent.compare.Bootstrap;
+import org.descent.probe.AlgorithmIterates;
+import org.descent.probe.Controls;
+import org.descent.probe.Evidence;
+import org.descent.probe.LinearReadout;
+import org.descent.probe.ModelUnderTest;
+import org.descent.probe.Outcome;
+import org.descent.probe.PrefixEvaluation;
+import org.descent.probe.Probe;
+import org.descent.probe.ProbeContext;
+import org.descent.probe.ProbeResult;
+import org.descent.probe.PromptBootstrap;
+import org.descent.probe.ResidualStream;
+import org.descent.probe.Verdict;
+import org.descent.report.HeatMap;
+import org.descent.report.Plots;
+import org.descent.task.PromptSet;
+
+/**
+ * {@code layer-iterations} (Fu et al. 2023, "Transformers learn higher-order optimization methods for in-context
+ * learning"): do successive layers compute successive iterates of gradient descent, or of Iterative Newton?
+ *
+ * <p>Dimension glossary: {@code L} layers (state 0 is the input to the first layer), {@code K} prefix lengths
+ * (positions) k = {@code minContext}..N, {@code F} fit prompts, {@code J} judge prompts, {@code D_h} residual width,
+ * {@code T_GD}, {@code T_N} iterates of GD and Newton compared.
+ *
+ * <p>Method:
+ * <ol>
+ *   <li><b>Read-outs.</b> For every layer l = 0..L, the residual stream at the prediction after k pairs
+ *       ({@link ResidualStream}: the layout's prediction position, or the query of the k-shot prompt) is mapped to
+ *       the label by a closed-form least-squares read-out with intercept ({@link LinearReadout}), one per layer,
+ *       pooled over positions, fitted on the first {@code prompts} prompts of the fit split and applied to the first
+ *       {@code prompts} of the judge split: ŷ^(l)_{b,k}.</li>
+ *   <li><b>Iterates.</b> On the same judge prompts and positions, GD iterate t on the first k pairs
+ *       (t on a log grid 1, 2, 3, 4, 6, 8, 12, … ≤ {@code gdMaxSteps}; step {@code gdStepSize}, or per prompt
+ *       1/λ_max(S) when 0) and Iterative Newton iterate t = 1..{@code newtonMaxIterations}
+ *       ({@link AlgorithmIterates}).</li>
+ *   <li><b>SimE</b> (similarity of errors, Fu et al.): per judge prompt b, the error vectors over positions
+ *       {@code e_b = (ŷ_{b,k} − y_{b,k})_k} of the read-out and of the iterate, their cosine, averaged over prompts:
+ *       {@code SimE(l, t) = (1/J) Σ_b cos(e_b^(l), e_b^(t))} (0 for a zero error vector). Layer l's best match in a
+ *       family is {@code t*(l) = argmax_t SimE(l, t)}.</li>
+ * </ol>
+ *
+ * <p>Which iterate a layer matches is decided on predictions, not on SimE: a read-out fitted to the label rescales
+ * whatever the layer holds (an under-fitted iterate is scaled up), and the error vectors of every weak predictor
+ * point along −y, so SimE saturates (measured: 0.94 vs 0.93 for a model whose layers hold Newton iterates). Each
+ * iterate is therefore passed through the same kind of map as a read-out ({@code c₀ + c ŷ_t}, least squares to the
+ * labels on the fit split), and {@code RD(l, t) = Σ (ŷ^(l) − ŷ_t)² / Σ (ŷ^(l))²} over judge prompts and positions is
+ * the relative distance; layer l's match in a family is {@code t*(l) = argmin_t RD(l, t)}.
+ *
+ * <p>Verdicts (layers l = 1..L; intervals: percentile bootstrap over judge prompts, every argmin recomputed in each
+ * resample):
+ * <ul>
+ *   <li>{@value #LAYERWISE_GD} ("layers implement GD steps"): <b>sufficient</b>
+ *       {@code Δ = mean_l [log₁₀ min_t RD_Newton(l, t) − log₁₀ min_t RD_GD(l, t)] ≥ minLog10Margin} (GD's closest
+ *       iterate is closer, by a factor 2 at the default 0.3); <b>necessary</b> the last layer's
+ *       {@code min_t RD_GD ≤ maxRelativeSpd}, and (L ≥ 2) the matched GD step grows with depth,
+ *       {@code log₂ t*(L) − log₂ t*(1) > 0};</li>
+ *   <li>{@value #LAYERWISE_NEWTON} ("layers implement Newton steps"): the mirror image, with −Δ and Newton's
+ *       {@code t*(L) − t*(1) > 0}.</li>
+ * </ul>
+ * The layer verdict is "gd-steps" or "newton-steps" when that hypothesis is consistent, else "inconclusive".
+ * A random initialisation of the same architecture ({@link Controls#randomInit}) is analysed on the same prompts
+ * and shown beside the model; a consistent verdict that the control does not refute (control not inconsistent) is
+ * downgraded to inconclusive. Also reported (Fu et al.'s growth claim): the least-squares slope of Newton's t*(l)
+ * against l (linear growth) and of GD's log₂ t*(l) against l (exponential growth), with intervals.
+ */
+public final class LayerIterationsProbe implements Probe {
+    public static final String NAME = "layer-iterations";
+    /** Successive layers track GD iterates better than Newton iterates. */
+    public static final String LAYERWISE_GD = "layerwise-gd";
+    /** Successive layers track Iterative Newton iterates better than GD iterates. */
+    public static final String LAYERWISE_NEWTON = "layerwise-newton";
+    /** A zero error vector has no direction: its cosine counts as 0 below this norm. */
+    static final double ZERO_NORM = 1e-12;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "per layer, linear read-outs vs GD and Iterative Newton iterates (SimE heat maps, Fu et al. 2023;"
+                + " needs hidden states or residual hooks)";
+    }
+
+    @Override
+    public Map<String, Object> defaultParameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("prompts", 500);
+        m.put("minContext", 1);
+        m.put("gdMaxSteps", 256);
+        m.put("gdStepSize", 0.0);
+        m.put("newtonMaxIterations", 10);
+        m.put("minLog10Margin", 0.3);
+        m.put("maxRelativeSpd", 0.05);
+        return m;
+    }
+
+    @Override
+    public Optional<String> unsupportedReason(ModelUnderTest model) {
+        return ResidualStream.unavailable(model);
+    }
+
+    /**
+     * The settings of one analysis.
+     *
+     * @param ks prefix lengths (positions) compared, ascending
+     * @param gdSteps GD iterates, ascending log grid
+     * @param newtonIterations Newton iterates 1..T_N
+     * @param gdStepSize fixed GD step, or 0 for 1/λ_max(S) per prompt
+     */
+    public record Settings(int[] ks, int[] gdSteps, int[] newtonIterations, double gdStepSize) {
+        public Settings {
+            if (ks.length == 0 || gdSteps.length == 0 || newtonIterations.length == 0) {
+                throw new IllegalArgumentException("layer-iterations: positions and iterates must not be empty");
+            }
+            ks = ks.clone();
+            gdSteps = gdSteps.clone();
+            newtonIterations = newtonIterations.clone();
+        }
+    }
+
+    /**
+     * One model's analysis.
+     *
+     * @param cosGd per-prompt cosines {@code [L+1][T_GD][J]}
+     * @param cosNewton per-prompt cosines {@code [L+1][T_N][J]}
+     * @param sqGd per-prompt squared prediction distances {@code Σ_k (ŷ^(l) − ŷ_t)²}, {@code [L+1][T_GD][J]}
+     * @param sqNewton the same for Newton {@code [L+1][T_N][J]}
+     * @param power per-prompt {@code Σ_k (ŷ^(l))²}, {@code [L+1][J]}
+     * @param readoutMse read-out MSE on the judge prompts per layer {@code [L+1]}
+     * @param labelPower mean squared label on the judge prompts (the zero predictor's MSE)
+     */
+    public record Analysis(double[][][] cosGd, double[][][] cosNewton, double[][][] sqGd, double[][][] sqNewton,
+            double[][] power, double[] readoutMse, double labelPower) {
+        public int layers() {
+            return cosGd.length - 1;
+        }
+
+        public int prompts() {
+            return cosGd[0][0].length;
+        }
+
+        /** SimE per layer and GD iterate {@code [L+1][T_GD]}. */
+        public double[][] simeGd() {
+            return means(cosGd, null);
+        }
+
+        /** SimE per layer and Newton iterate {@code [L+1][T_N]}. */
+        public double[][] simeNewton() {
+            return means(cosNewton, null);
+        }
+    }
+
+    /** The GD log grid 1, 2, 3, 4, 6, 8, 12, 16, … up to {@code max}. */
+    public static int[] gdGrid(int max) {
+        TreeSet<Integer> s = new TreeSet<>();
+        for (int p = 1; p <= max; p *= 2) {
+            s.add(p);
+            if (p + p / 2 <= max && p >= 2) {
+                s.add(p + p / 2);
+            }
+        }
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Runs read-outs, iterates and cosines for {@code model}. */
+    public static Analysis analyse(ModelUnderTest model, PromptSet fit, PromptSet judge, Settings s) {
+        int[] ks = s.ks();
+        double[][][][] fitStates = ResidualStream.atPredictions(model, fit, ks); // [L+1][K][F][D_h]
+        double[][][][] judgeStates = ResidualStream.atPredictions(model, judge, ks); // [L+1][K][J][D_h]
+        double[][] yFit = PrefixEvaluation.targets(fit, model.layout(), ks); // [K][F]
+        double[][] y = PrefixEvaluation.targets(judge, model.layout(), ks); // [K][J]
+        int layers = fitStates.length;
+        int kk = ks.length;
+        int j = judge.size();
+        double[][][] readout = new double[layers][kk][j]; // [L+1][K][J]
+        double[] mse = new double[layers];
+        for (int l = 0; l < layers; l++) {
+            List<double[]> rows = new ArrayList<>();
+            List<Double> labels = new ArrayList<>();
+            for (int k = 0; k < kk; k++) {
+                for (int b = 0; b < fit.size(); b++) {
+                    rows.add(fitStates[l][k][b]);
+                    labels.add(yFit[k][b]);
+                }
+            }
+            LinearReadout r = LinearReadout.fit(rows.toArray(new double[0][]),
+                    labels.stream().mapToDouble(Double::doubleValue).toArray());
+            for (int k = 0; k < kk; k++) {
+                for (int b = 0; b < j; b++) {
+                    readout[l][k][b] = r.apply(judgeStates[l][k][b]);
+                    double e = readout[l][k][b] - y[k][b];
+                    mse[l] += e * e / (kk * j);
+                }
+            }
+        }
+        double[][][] gd = iterates(judge, model, s, true); // [T_GD][K][J]
+        double[][][] newton = iterates(judge, model, s, false); // [T_N][K][J]
+        double[][][] gdCal = calibrated(iterates(fit, model, s, true), yFit, gd);
+        double[][][] newtonCal = calibrated(iterates(fit, model, s, false), yFit, newton);
+        double power = 0;
+        for (int k = 0; k < kk; k++) {
+            for (int b = 0; b < j; b++) {
+                power += y[k][b] * y[k][b] / (kk * j);
+            }
+        }
+        double[][] readoutPower = new double[layers][j];
+        for (int l = 0; l < layers; l++) {
+            for (int k = 0; k < kk; k++) {
+                for (int b = 0; b < j; b++) {
+                    readoutPower[l][b] += readout[l][k][b] * readout[l][k][b];
+                }
+            }
+        }
+        return new Analysis(cosines(readout, gd, y), cosines(readout, newton, y), squares(readout, gdCal),
+                squares(readout, newtonCal), readoutPower, mse, power);
+    }
+
+    /** GD or Newton iterates on the k-shot problems of {@code prompts}, {@code [T][K][B]}. */
+    private static double[][][] iterates(PromptSet prompts, ModelUnderTest model, Settings s, boolean gd) {
+        int kk = s.ks().length;
+        double[][][] out = new double[gd ? s.gdSteps().length : s.newtonIterations().length][kk][];
+        for (int k = 0; k < kk; k++) {
+            PromptSet problem = PrefixEvaluation.kShot(prompts, model.layout(), s.ks()[k]);
+            double[][] p = gd ? AlgorithmIterates.gd(problem, s.gdSteps(), s.gdStepSize())
+                    : AlgorithmIterates.newton(problem, s.newtonIterations());
+            for (int t = 0; t < p.length; t++) {
+                out[t][k] = p[t];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each iterate passed through the same kind of map as a read-out: {@code c₀ + c ŷ_t}, fitted by least squares to
+     * the labels on the fit prompts (pooled over positions) and applied to the judge prompts' iterates,
+     * {@code [T][K][J]}.
+     */
+    private static double[][][] calibrated(double[][][] fitIterates, double[][] yFit, double[][][] judgeIterates) {
+        double[][][] out = new double[judgeIterates.length][][];
+        for (int t = 0; t < judgeIterates.length; t++) {
+            int kk = yFit.length;
+            int f = yFit[0].length;
+            double[][] rows = new double[kk * f][];
+            double[] labels = new double[kk * f];
+            for (int k = 0; k < kk; k++) {
+                for (int b = 0; b < f; b++) {
+                    rows[k * f + b] = new double[] {fitIterates[t][k][b]};
+                    labels[k * f + b] = yFit[k][b];
+                }
+            }
+            LinearReadout r = LinearReadout.fit(rows, labels);
+            out[t] = new double[kk][];
+            for (int k = 0; k < kk; k++) {
+                out[t][k] = new double[judgeIterates[t][k].length];
+                for (int b = 0; b < out[t][k].length; b++) {
+                    out[t][k][b] = r.apply(new double[] {judgeIterates[t][k][b]});
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per-prompt squared distances over positions, {@code [L+1][T][J]}. */
+    private static double[][][] squares(double[][][] readout, double[][][] iterates) {
+        int layers = readout.length;
+        int kk = readout[0].length;
+        int j = readout[0][0].length;
+        double[][][] out = new double[layers][iterates.length][j];
+        for (int l = 0; l < layers; l++) {
+            for (int t = 0; t < iterates.length; t++) {
+                for (int b = 0; b < j; b++) {
+                    double s = 0;
+                    for (int k = 0; k < kk; k++) {
+                        double e = readout[l][k][b] - iterates[t][k][b];
+                        s += e * e;
+                    }
+                    out[l][t][b] = s;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per-prompt cosines of error vectors over positions, {@code [L+1][T][J]}. */
+    private static double[][][] cosines(double[][][] readout, double[][][] iterates, double[][] y) {
+        int layers = readout.length;
+        int kk = y.length;
+        int j = y[0].length;
+        double[][][] out = new double[layers][iterates.length][j];
+        for (int l = 0; l < layers; l++) {
+            for (int t = 0; t < iterates.length; t++) {
+                for (int b = 0; b < j; b++) {
+                    double ab = 0;
+                    double aa = 0;
+                    double bb = 0;
+                    for (int k = 0; k < kk; k++) {
+                        double ea = readout[l][k][b] - y[k][b];
+                        double eb = iterates[t][k][b] - y[k][b];
+                        ab += ea * eb;
+                        aa += ea * ea;
+                        bb += eb * eb;
+                    }
+                    double na = Math.sqrt(aa);
+                    double nb = Math.sqrt(bb);
+                    out[l][t][b] = na < ZERO_NORM || nb < ZERO_NORM ? 0 : ab / (na * nb);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Means over prompts (all, or the resampled {@code idx}) {@code [L+1][T]}. */
+    static double[][] means(double[][][] cos, int[] idx) {
+        double[][] out = new double[cos.length][cos[0].length];
+        for (int l = 0; l < cos.length; l++) {
+            for (int t = 0; t < cos[0].length; t++) {
+                double[] c = cos[l][t];
+                double s = 0;
+                if (idx == null) {
+                    for (double v : c) {
+                        s += v;
+                    }
+                    out[l][t] = s / c.length;
+                } else {
+                    for (int i : idx) {
+                        s += c[i];
+                    }
+                    out[l][t] = s / idx.length;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int argmax(double[] row) {
+        int best = 0;
+        for (int t = 1; t < row.length; t++) {
+            if (row[t] > row[best]) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Relative prediction distance {@code RD(l, t) = Σ_{b,k} (ŷ^(l) − ŷ_t)² / Σ_{b,k} (ŷ^(l))²} over all prompts or the
+     * resampled {@code idx}, floored at {@value #DISTANCE_FLOOR} (exact matches), {@code [L+1][T]}.
+     */
+    static double[][] distances(double[][][] sq, double[][] power, int[] idx) {
+        double[][] out = new double[sq.length][sq[0].length];
+        for (int l = 0; l < sq.length; l++) {
+            double den = 0;
+            int n = idx == null ? power[l].length : idx.length;
+            for (int i = 0; i < n; i++) {
+                den += power[l][idx == null ? i : idx[i]];
+            }
+            for (int t = 0; t < sq[0].length; t++) {
+                double num = 0;
+                for (int i = 0; i < n; i++) {
+                    num += sq[l][t][idx == null ? i : idx[i]];
+                }
+                out[l][t] = den > 0 ? Math.max(DISTANCE_FLOOR, num / den) : Double.POSITIVE_INFINITY;
+            }
+        }
+        return out;
+    }
+
+    /** Exact matches are floored here, so that the log-distance margin stays finite. */
+    static final double DISTANCE_FLOOR = 1e-12;
+
+    private static int argmin(double[] row) {
+        int best = 0;
+        for (int t = 1; t < row.length; t++) {
+            if (row[t] < row[best]) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    /** {@code mean_{l ≥ 1} [log₁₀ min_t b(l, t) − log₁₀ min_t a(l, t)]}: positive when family a matches better. */
+    static double logMargin(double[][] a, double[][] b) {
+        double s = 0;
+        for (int l = 1; l < a.length; l++) {
+            s += Math.log10(b[l][argmin(b[l])]) - Math.log10(a[l][argmin(a[l])]);
+        }
+        return s / (a.length - 1);
+    }
+
+    /** Least-squares slope of {@code f(t*(l))} against l over l = 1..L (0 when L = 1), t* the closest iterate. */
+    static double slope(double[][] rd, int[] grid, boolean log2) {
+        int layers = rd.length - 1;
+        if (layers < 2) {
+            return 0;
+        }
+        double mx = (layers + 1) / 2.0;
+        double my = 0;
+        double[] v = new double[layers + 1];
+        for (int l = 1; l <= layers; l++) {
+            int t = grid[argmin(rd[l])];
+            v[l] = log2 ? Math.log(t) / Math.log(2) : t;
+            my += v[l] / layers;
+        }
+        double num = 0;
+        double den = 0;
+        for (int l = 1; l <= layers; l++) {
+            num += (l - mx) * (v[l] - my);
+            den += (l - mx) * (l - mx);
+        }
+        return num / den;
+    }
+
+    /** {@code f(t*(L)) − f(t*(1))}, t* the closest iterate. */
+    static double growth(double[][] rd, int[] grid, boolean log2) {
+        int last = rd.length - 1;
+        double a = grid[argmin(rd[1])];
+        double b = grid[argmin(rd[last])];
+        return log2 ? Math.log(b / a) / Math.log(2) : b - a;
+    }
+
+    /**
+     * The verdicts and intervals of one analysis.
+     *
+     * @param bestGd per layer the closest GD step t* (by relative distance)
+     * @param bestNewton per layer the closest Newton iteration
+     * @param simeGd per layer the GD step of highest SimE
+     * @param simeNewton per layer the Newton iteration of highest SimE
+     */
+    record Judged(Verdict gd, Verdict newton, Bootstrap.Interval margin, Bootstrap.Interval gdSlope,
+            Bootstrap.Interval newtonSlope, int[] bestGd, int[] bestNewton, double[][] rdGd, double[][] rdNewton,
+            int[] simeGd, int[] simeNewton) {
+        String label() {
+            return gd.outcome() == Outcome.CONSISTENT ? "gd-steps"
+                    : newton.outcome() == Outcome.CONSISTENT ? "newton-steps" : "inconclusive";
+        }
+    }
+
+    static Judged judge(Analysis a, Settings s, PromptBootstrap boot, String prefix, double minMargin,
+            double maxDistance) {
+        int n = a.prompts();
+        int last = a.layers();
+        Bootstrap.Interval margin = boot.of(prefix + "margin", n, idx -> logMargin(
+                distances(a.sqGd(), a.power(), idx), distances(a.sqNewton(), a.power(), idx)));
+        Bootstrap.Interval reverse = new Bootstrap.Interval(-margin.estimate(), -margin.upper(), -margin.lower(),
+                margin.level(), margin.n());
+        Bootstrap.Interval deepGd = boot.of(prefix + "deep-gd", n,
+                idx -> min(distances(a.sqGd(), a.power(), idx)[last]));
+        Bootstrap.Interval deepNewton = boot.of(prefix + "deep-newton", n,
+                idx -> min(distances(a.sqNewton(), a.power(), idx)[last]));
+        Bootstrap.Interval gdSlope = boot.of(prefix + "gd-slope", n,
+                idx -> slope(distances(a.sqGd(), a.power(), idx), s.gdSteps(), true));
+        Bootstrap.Interval newtonSlope = boot.of(prefix + "newton-slope", n,
+                idx -> slope(distances(a.sqNewton(), a.power(), idx), s.newtonIterations(), false));
+        List<Evidence> gdEvidence = new ArrayList<>();
+        List<Evidence> newtonEvidence = new ArrayList<>();
+        gdEvidence.add(Evidence.decide("mean over layers of log₁₀ closest-Newton / closest-GD relative distance",
+                margin, Evidence.Comparison.AT_LEAST, minMargin).sufficient());
+        newtonEvidence.add(Evidence.decide("mean over layers of log₁₀ closest-GD / closest-Newton relative distance",
+                reverse, Evidence.Comparison.AT_LEAST, minMargin).sufficient());
+        gdEvidence.add(Evidence.decide("relative distance of the last layer's read-out to its closest GD iterate",
+                deepGd, Evidence.Comparison.AT_MOST, maxDistance));
+        newtonEvidence.add(Evidence.decide("relative distance of the last layer's read-out to its closest Newton "
+                + "iterate", deepNewton, Evidence.Comparison.AT_MOST, maxDistance));
+        if (last >= 2) {
+            gdEvidence.add(Evidence.decide("growth of the matched GD step, log₂ t*(L) − log₂ t*(1)",
+                    boot.of(prefix + "gd-growth", n, idx -> growth(distances(a.sqGd(), a.power(), idx),
+                            s.gdSteps(), true)), Evidence.Comparison.AT_LEAST, Evidence.STRICTLY_POSITIVE));
+            newtonEvidence.add(Evidence.decide("growth of the matched Newton iteration, t*(L) − t*(1)",
+                    boot.of(prefix + "newton-growth", n, idx -> growth(distances(a.sqNewton(), a.power(), idx),
+                            s.newtonIterations(), false)), Evidence.Comparison.AT_LEAST,
+                    Evidence.STRICTLY_POSITIVE));
+        }
+        double[][] rg = distances(a.sqGd(), a.power(), null);
+        double[][] rn = distances(a.sqNewton(), a.power(), null);
+        double[][] sg = a.simeGd();
+        double[][] sn = a.simeNewton();
+        int[] bestGd = new int[last + 1];
+        int[] bestNewton = new int[last + 1];
+        int[] simeGd = new int[last + 1];
+        int[] simeNewton = new int[last + 1];
+        for (int l = 0; l <= last; l++) {
+            bestGd[l] = s.gdSteps()[argmin(rg[l])];
+            bestNewton[l] = s.newtonIterations()[argmin(rn[l])];
+            simeGd[l] = s.gdSteps()[argmax(sg[l])];
+            simeNewton[l] = s.newtonIterations()[argmax(sn[l])];
+        }
+        return new Judged(Verdict.of(LAYERWISE_GD, gdEvidence), Verdict.of(LAYERWISE_NEWTON, newtonEvidence), margin,
+                gdSlope, newtonSlope, bestGd, bestNewton, rg, rn, simeGd, simeNewton);
+    }
+
+    private static double min(double[] row) {
+        return row[argmin(row)];
+    }
+
+    private static double max(double[] row) {
+        return row[argmax(row)];
+    }
+
+    /** A consistent verdict the control does not refute becomes inconclusive (the control gate, within the probe). */
+    static Verdict gate(Verdict model, Verdict control) {
+        if (control == null || model.outcome() != Outcome.CONSISTENT || control.outcome() == Outcome.INCONSISTENT) {
+            return model;
+        }
+        List<Evidence> ev = model.evidence().stream()
+                .map(e -> e.confirms() ? e.withOutcome(Outcome.INCONCLUSIVE) : e).toList();
+        return new Verdict(model.hypothesis(), Outcome.INCONCLUSIVE, ev, "not discriminative: the "
+                + Controls.RANDOM_INIT + " control of the same architecture is " + control.outcome() + " with it too");
+    }
+
+    @Override
+    public ProbeResult run(ProbeContext ctx) {
+        int count = ctx.params().getInt("prompts", 4);
+        int minContext = ctx.params().getInt("minContext", 1);
+        int gdMax = ctx.params().getInt("gdMaxSteps", 1);
+        int newtonMax = ctx.params().getInt("newtonMaxIterations", 1);
+        double gdStep = ctx.params().getDouble("gdStepSize");
+        double minMargin = ctx.params().getDouble("minLog10Margin");
+        double maxDistance = ctx.params().getDouble("maxRelativeSpd");
+        if (!(gdStep >= 0)) {
+            throw new IllegalArgumentException(NAME + ": gdStepSize must be >= 0 (0: 1/λ_max per prompt), got "
+                    + gdStep);
+        }
+        PromptSet fitAll = ctx.fits().fitSet();
+        PromptSet judgeAll = ctx.fits().judgeSet();
+        PromptSet fit = fitAll.head(Math.min(count, fitAll.size()));
+        PromptSet judge = judgeAll.head(Math.min(count, judgeAll.size()));
+        int n = judge.n();
+        if (minContext > n) {
+            throw new IllegalArgumentException(NAME + ": minContext " + minContext + " exceeds N = " + n);
+        }
+        int[] ks = new int[n - minContext + 1];
+        for (int i = 0; i < ks.length; i++) {
+            ks[i] = minContext + i;
+        }
+        int[] newtonGrid = new int[newtonMax];
+        for (int t = 0; t < newtonMax; t++) {
+            newtonGrid[t] = t + 1;
+        }
+        Settings s = new Settings(ks, gdGrid(gdMax), newtonGrid, gdStep);
+
+        Analysis a = analyse(ctx.model(), fit, judge, s);
+        if (a.layers() < 1) {
+            return ProbeResult.skipped(NAME, "the model exposes only its input state (no layers)");
+        }
+        Judged mj = judge(a, s, ctx.bootstrap(), "", minMargin, maxDistance);
+
+        Optional<Controls.Control> control = Controls.isRandomInitControl(ctx.model()) ? Optional.empty()
+                : Controls.randomInit(ctx.model(), ctx.seed("random-init"), ctx.manager());
+        Analysis ca = null;
+        Judged cj = null;
+        if (control.isPresent()) {
+            ca = analyse(control.get().model(), fit, judge, s);
+            cj = judge(ca, s, ctx.bootstrap(), "control-", minMargin, maxDistance);
+        }
+        Verdict gd = gate(mj.gd(), cj == null ? null : cj.gd());
+        Verdict newton = gate(mj.newton(), cj == null ? null : cj.newton());
+        String label = gd.outcome() == Outcome.CONSISTENT ? "gd-steps"
+                : newton.outcome() == Outcome.CONSISTENT ? "newton-steps" : "inconclusive";
+
+        ProbeResult.Builder out = ProbeResult.builder(NAME);
+        out.verdict(gd).verdict(newton);
+        out.metric("layer_verdict", label);
+        out.metric("layers", a.layers());
+        out.metric("positions", java.util.Arrays.stream(ks).boxed().toList());
+        out.metric("fit_prompts", fit.size());
+        out.metric("judge_prompts", judge.size());
+        out.metric("gd_steps", java.util.Arrays.stream(s.gdSteps()).boxed().toList());
+        out.metric("newton_iterations", java.util.Arrays.stream(s.newtonIterations()).boxed().toList());
+        out.metric("gd_step_size", gdStep == 0 ? "1/lambda_max(S) per prompt" : gdStep);
+        out.metrics(summary(a, mj));
+        if (cj != null) {
+            Map<String, Object> c = summary(ca, cj);
+            c.put("layer_verdict", cj.label());
+            c.put("description", control.get().description());
+            out.metric("random_init_control", c);
+        }
+
+        List<List<String>> rows = new ArrayList<>();
+        double[][] sg = a.simeGd();
+        double[][] sn = a.simeNewton();
+        double[][] csg = ca == null ? null : ca.simeGd();
+        double[][] csn = ca == null ? null : ca.simeNewton();
+        for (int l = 0; l <= a.layers(); l++) {
+            List<String> row = new ArrayList<>();
+            row.add(l == 0 ? "0 (input)" : Integer.toString(l));
+            row.add(ProbeStatistics.num(a.readoutMse()[l] / a.labelPower()));
+            row.add(mj.bestGd()[l] + " (" + ProbeStatistics.num(min(mj.rdGd()[l])) + ")");
+            row.add(mj.bestNewton()[l] + " (" + ProbeStatistics.num(min(mj.rdNewton()[l])) + ")");
+            row.add(mj.simeGd()[l] + " (" + ProbeStatistics.num(max(sg[l])) + ")");
+            row.add(mj.simeNewton()[l] + " (" + ProbeStatistics.num(max(sn[l])) + ")");
+            if (ca != null) {
+                boolean has = l <= ca.layers();
+                row.add(has ? cj.bestGd()[l] + " (" + ProbeStatistics.num(min(cj.rdGd()[l])) + ")" : "");
+                row.add(has ? cj.bestNewton()[l] + " (" + ProbeStatistics.num(min(cj.rdNewton()[l])) + ")" : "");
+            }
+            rows.add(row);
+        }
+        List<String> header = new ArrayList<>(List.of("layer", "read-out MSE / E[y²]", "closest GD step t* (RD)",
+                "closest Newton iteration t* (RD)", "GD step of best SimE (SimE)", "Newton iteration of best SimE "
+                + "(SimE)"));
+        if (ca != null) {
+            header.add("random-init: GD t* (RD)");
+            header.add("random-init: Newton t* (RD)");
+        }
+        out.table(String.format(Locale.ROOT, "Per-layer read-outs against algorithm iterates (%d fit / %d judge"
+                + " prompts, positions k = %d..%d)", fit.size(), judge.size(), ks[0], ks[ks.length - 1]), header,
+                rows);
+        out.paragraph(String.format(Locale.ROOT, "Layer verdict: **%s**. Margin (mean over layers of log₁₀ of the"
+                + " closest Newton distance over the closest GD distance; > 0 favours GD) = %s; slope of log₂ t*_GD per layer = %s; slope of t*_Newton per layer"
+                + " = %s.%s", label, ProbeStatistics.interval(mj.margin()), ProbeStatistics.interval(mj.gdSlope()),
+                ProbeStatistics.interval(mj.newtonSlope()), cj == null
+                        ? " No random-init control of this architecture could be built; the verdict is ungated."
+                        : " Random-init control: margin " + ProbeStatistics.interval(cj.margin()) + ", verdict "
+                                + cj.label() + "."));
+        HeatMap.Scale scale = new HeatMap.Scale(-1, 1);
+        out.figure("layer-iterations-gd", "SimE of per-layer read-outs (rows: layer 0..L) vs GD iterates (columns: "
+                + "steps " + s.gdSteps()[0] + ".." + s.gdSteps()[s.gdSteps().length - 1] + " on a log grid)",
+                Plots.heatMap("SimE: layer × GD step", sg, scale));
+        out.figure("layer-iterations-newton", "SimE of per-layer read-outs (rows: layer 0..L) vs Newton iterates "
+                + "(columns: iterations 1.." + newtonMax + ")", Plots.heatMap("SimE: layer × Newton iteration", sn,
+                        scale));
+        if (ca != null) {
+            out.figure("layer-iterations-control-gd", "the random-init control: SimE vs GD iterates",
+                    Plots.heatMap("random-init control, SimE: layer × GD step", csg, scale));
+            out.figure("layer-iterations-control-newton", "the random-init control: SimE vs Newton iterates",
+                    Plots.heatMap("random-init control, SimE: layer × Newton iteration", csn, scale));
+        }
+        out.paragraph("SimE (Fu et al. 2023): per judge prompt, the cosine between the error vectors (ŷ − y over the"
+                + " positions k) of a layer's linear read-out and of an algorithm iterate, averaged over prompts."
+                + " Read-outs are fitted on the fit split and evaluated on the judge split.");
+        return out.build();
+    }
+
+    /** Metrics of one analysis. */
+    private static Map<String, Object> summary(Analysis a, Judged j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sime_gd", a.simeGd());
+        m.put("sime_newton", a.simeNewton());
+        m.put("relative_distance_gd", finite(j.rdGd()));
+        m.put("relative_distance_newton", finite(j.rdNewton()));
+        Map<String, Object> best = new LinkedHashMap<>();
+        double[][] sg = a.simeGd();
+        double[][] sn = a.simeNewton();
+        for (int l = 0; l <= a.layers(); l++) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("gd_step", j.bestGd()[l]);
+            e.put("gd_relative_distance", min(j.rdGd()[l]));
+            e.put("newton_iteration", j.bestNewton()[l]);
+            e.put("newton_relative_distance", min(j.rdNewton()[l]));
+            e.put("gd_step_best_sime", j.simeGd()[l]);
+            e.put("gd_sime", max(sg[l]));
+            e.put("newton_iteration_best_sime", j.simeNewton()[l]);
+            e.put("newton_sime", max(sn[l]));
+            e.put("readout_relative_mse", a.readoutMse()[l] / a.labelPower());
+            best.put("layer_" + l, e);
+        }
+        m.put("best_match", best);
+        m.put("log10_distance_margin", interval(j.margin()));
+        m.put("gd_log2_step_slope", interval(j.gdSlope()));
+        m.put("newton_iteration_slope", interval(j.newtonSlope()));
+        return m;
+    }
+
+    /** A copy with non-finite entries as NaN (written as null). */
+    private static double[][] finite(double[][] m) {
+        double[][] out = new double[m.length][];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = m[i].clone();
+            for (int k = 0; k < out[i].length; k++) {
+                if (!Double.isFinite(out[i][k])) {
+                    out[i][k] = Double.NaN;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> interval(Bootstrap.Interval ci) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("estimate", ci.estimate());
+        m.put("lower", ci.lower());
+        m.put("upper", ci.upper());
+        return m;
+    }
+}
