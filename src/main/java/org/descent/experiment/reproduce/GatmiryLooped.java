@@ -66,7 +66,7 @@ final class GatmiryLooped implements Preset {
     private final int optimumPrompts;
 
     GatmiryLooped() {
-        this(6000, EvalConfig.defaults().testPrompts(), 4000, 20_000);
+        this(4000, EvalConfig.defaults().testPrompts(), 4000, 20_000);
     }
 
     /** A shortened run (tests): fewer training steps and prompts. */
@@ -239,6 +239,7 @@ final class GatmiryLooped implements Preset {
             List<SeedSample> inputCorr = new ArrayList<>();
             List<SeedSample> longSpd = new ArrayList<>();
             List<SeedSample> longGain = new ArrayList<>();
+            List<SeedSample> gdppSpd = new ArrayList<>();
             String key = setting + ".";
             for (int si = 0; si < run.seeds().size(); si++) {
                 long seed = run.seeds().get(si);
@@ -253,6 +254,16 @@ final class GatmiryLooped implements Preset {
                 double[] y = test.targets();
                 Evidence e = evidence(model, LOOPS, fit, test, pm, jm, List.of(gammaOpt));
                 ev.add(e);
+                // context: the closest per-layer GD++ (input correction x ← (I − γC)x), fitted the same way
+                PromptSet relabelled = new PromptSet(fit.d(), fit.n(), fit.flatTokens(), model.predict(fit));
+                double[] pg = org.descent.oracle.StepSizeFitter.gdPlusPlus(relabelled, LOOPS).toOracle().predict(test);
+                double[] dg = new double[pm.length];
+                double[] mm = new double[pm.length];
+                for (int i = 0; i < pm.length; i++) {
+                    dg[i] = (pm[i] - pg[i]) * (pm[i] - pg[i]);
+                    mm[i] = pm[i] * pm[i];
+                }
+                gdppSpd.add(SeedSample.ratio(dg, mm, 0));
                 DMatrixRMaj gFit = e.fit().gamma();
                 fitted.computeIfAbsent(setting, x -> new ArrayList<>()).add(gFit);
                 double[] po = opt.toOracle().predict(test);
@@ -352,6 +363,8 @@ final class GatmiryLooped implements Preset {
                     + "‖Γ_fit‖_F", effErr));
             heads.add(SeedSample.info(key + "input_correction_norm", label + ": ‖(P W_V)[:d,:d]‖_F / ‖Γ_eff‖_F "
                     + "(0 for PGD)", inputCorr));
+            heads.add(SeedSample.info(key + "gdpp_relative_spd", label + ": relative SPD to " + LOOPS + "-layer GD++ "
+                    + "(untied η_k, γ_k) fitted to the model (held-out; context)", gdppSpd));
             heads.add(SeedSample.info(key + "extrapolated_relative_spd", label + ": relative SPD, trained loop at "
                     + 2 * LOOPS + " iterations vs " + 2 * LOOPS + "-step PGD with Γ_fit", longSpd));
             heads.add(SeedSample.info(key + "extrapolated_mse_change", label + ": MSE(" + 2 * LOOPS + " loops)/MSE("
