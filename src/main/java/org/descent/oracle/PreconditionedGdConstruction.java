@@ -65,4 +65,16 @@ public final class PreconditionedGdConstruction {
         }
         return LsaWeights.of(layers);
     }
+
+    /**
+     * A looped (weight-tied) LSA: the one layer {@link #layer(DMatrixRMaj, double)} applied {@code loops} times, i.e.
+     * {@code loops} PGD steps with one shared Γ and step η; the same function as
+     * {@link GradientDescentOracle#preconditionedSteps} with every η_k = η, for any number of loops.
+     */
+    public static LsaWeights looped(DMatrixRMaj gamma, double eta, int loops) {
+        if (loops <= 0) {
+            throw new IllegalArgumentException("PGD construction: loops must be positive, got " + loops);
+        }
+        return new LsaWeights(List.of(layer(gamma, eta)), loops);
+    }
 }
