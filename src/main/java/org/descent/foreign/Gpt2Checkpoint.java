@@ -87,6 +87,20 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
     public static final String CONVERT_HINT = "for a Garg et al. run folder (state.pt + config.yaml) run python3"
             + " scripts/convert_garg_checkpoint.py RUN_DIR OUT_DIR once, then ./descent probe OUT_DIR";
 
+    /**
+     * The converter command for a pickled file: with its folder filled in when {@code config.yaml} lies beside it
+     * (a Garg run folder), else {@link #CONVERT_HINT}.
+     */
+    public static String convertHint(Path pickled) {
+        Path dir = pickled.toAbsolutePath().getParent();
+        if (dir != null && Files.isRegularFile(dir.resolve("config.yaml"))) {
+            Path shown = pickled.getParent() == null ? Path.of(".") : pickled.getParent();
+            return "this looks like a Garg et al. run folder: run python3 scripts/convert_garg_checkpoint.py " + shown
+                    + " OUT_DIR once, then ./descent probe OUT_DIR";
+        }
+        return CONVERT_HINT;
+    }
+
     public Gpt2Checkpoint {
         if (weights == null || layout == null || task == null) {
             throw new IllegalArgumentException("gpt2 checkpoint: weights, layout and task are required");
@@ -244,8 +258,8 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
         }
         StringBuilder s = new StringBuilder("note: " + weightsFile + ":");
         if (!ignored.isEmpty()) {
-            s.append(" ignored ").append(ignored.size()).append(" key").append(ignored.size() == 1 ? "" : "s")
-                    .append(" that are not parameters (causal-mask buffers, unused token embedding), e.g. ")
+            s.append(" ignored ").append(ignored.size()).append(ignored.size() == 1 ? " key that is not a parameter"
+                    : " keys that are not parameters").append(" (causal-mask buffers, unused token embedding), e.g. ")
                     .append(first(ignored));
         }
         if (!renamed.isEmpty()) {

@@ -77,7 +77,8 @@ public final class ModelLoader {
         if (Files.isDirectory(checkpoint) && !Files.exists(checkpoint.resolve("lsa.params"))
                 && Files.exists(checkpoint.resolve("state.pt"))) {
             throw new IllegalArgumentException(checkpoint.resolve("state.pt") + ": a pickled PyTorch checkpoint;"
-                    + " descent never unpickles (loading a pickle can run code): " + Gpt2Checkpoint.CONVERT_HINT);
+                    + " descent never unpickles (loading a pickle can run code): "
+                    + Gpt2Checkpoint.convertHint(checkpoint.resolve("state.pt")));
         }
         if (Files.isDirectory(checkpoint)) {
             return loadDescent(checkpoint, taskFile == null ? null : readTask(taskFile), manager);
