@@ -24,6 +24,10 @@ Fixtures:
   random_model.pt        1-layer LSA with seeded random weights
   pickled_state_dict.pt  torch.save(state_dict) of a 1-layer LSA: NOT TorchScript; descent must refuse it
   wrong_output.pt        TorchScript whose forward returns [B, 1] instead of [B]: descent must refuse it
+  lsa_stacked.pt         2-layer LSA = 2 GD steps (η*, η*/2) whose parameters are stacked over layers: W_Q, W_K,
+                         W_V, P each [L, D, D] (one parameter per matrix kind, no per-layer modules)
+
+--only NAME (repeatable; lsa_gd.pt or lsa_stacked.pt) writes just those fixtures and leaves the others untouched.
 """
 
 import argparse
@@ -83,6 +87,40 @@ class LsaModel(nn.Module):
             z = layer(z)
             hidden.append(z)
         return -z[:, -1, -1], torch.stack(hidden)  # [B], [L+1, B, T, D]
+
+
+class StackedLsaModel(nn.Module):
+    """L LSA layers whose weights are stacked over layers: W_Q, W_K, W_V, P each [L, D, D]; readout ŷ = −z[:, N, d]."""
+
+    def __init__(self, w_q: Tensor, w_k: Tensor, w_v: Tensor, p: Tensor):
+        super().__init__()
+        self.W_Q = nn.Parameter(w_q.clone().float())
+        self.W_K = nn.Parameter(w_k.clone().float())
+        self.W_V = nn.Parameter(w_v.clone().float())
+        self.P = nn.Parameter(p.clone().float())
+
+    def step(self, z: Tensor, layer: int) -> Tensor:
+        n = z.shape[1] - 1
+        zc = z[:, :n, :]  # [B, N, D]
+        c = torch.matmul(zc.transpose(1, 2), zc) / n  # [B, D, D]
+        kq_t = torch.matmul(self.W_Q[layer].t(), self.W_K[layer])  # (W_K^T W_Q)^T
+        pv_t = torch.matmul(self.W_V[layer].t(), self.P[layer].t())  # (P W_V)^T
+        return z + torch.matmul(torch.matmul(torch.matmul(z, kq_t), c), pv_t)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        z = tokens
+        for layer in range(self.W_Q.shape[0]):
+            z = self.step(z, layer)
+        return -z[:, -1, -1]
+
+    @torch.jit.export
+    def forward_with_hidden(self, tokens: Tensor) -> Tuple[Tensor, Tensor]:
+        z = tokens
+        hidden: List[Tensor] = [z]
+        for layer in range(self.W_Q.shape[0]):
+            z = self.step(z, layer)
+            hidden.append(z)
+        return -z[:, -1, -1], torch.stack(hidden)
 
 
 class SoftmaxBlock(nn.Module):
@@ -191,6 +229,18 @@ def gd_model(t: dict) -> LsaModel:
     return LsaModel([LsaLayer(ident, ident, w_v, torch.eye(d + 1, dtype=torch.float64))])
 
 
+def stacked_gd_model(t: dict) -> StackedLsaModel:
+    """Two GD steps with η* then η*/2, every matrix kind one [2, D, D] parameter."""
+    d = t["d"]
+    eta = optimal_step(t)
+    ident = x_block(torch.eye(d, dtype=torch.float64), d)
+    w_v = torch.zeros(2, d + 1, d + 1, dtype=torch.float64)
+    w_v[0, d, d] = -eta
+    w_v[1, d, d] = -eta / 2
+    stack = torch.stack([ident, ident])
+    return StackedLsaModel(stack, stack, w_v, torch.eye(d + 1, dtype=torch.float64).repeat(2, 1, 1))
+
+
 def pgd_model(t: dict, gen: torch.Generator) -> Tuple[LsaModel, Tensor]:
     """1-layer LSA with Γ = −v Aᵀ, A = (W_KᵀW_Q)[:d,:d], v = (P W_V)[d,d]; returns the model and its Γ (float64)."""
     d = t["d"]
@@ -267,14 +317,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=os.path.join(root, "models", "fixtures"))
     parser.add_argument("--softmax-steps", type=int, default=600)
+    parser.add_argument("--only", action="append", metavar="NAME", help="write only this fixture, lsa_gd.pt or lsa_stacked.pt (repeatable)")
     args = parser.parse_args()
+
+    def want(name: str) -> bool:
+        return args.only is None or name in args.only
+
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
     written = []
 
     gd_task = task(D_IN, N_CTX, "uniform", 1.0, 0.0)
-    written.append(save(gd_model(gd_task), gd_task, args.out, "lsa_gd.pt"))
-    print(f"lsa_gd.pt: η* = {optimal_step(gd_task):.6f}")
+    if want("lsa_gd.pt"):
+        written.append(save(gd_model(gd_task), gd_task, args.out, "lsa_gd.pt"))
+        print(f"lsa_gd.pt: η* = {optimal_step(gd_task):.6f}")
+    if want("lsa_stacked.pt"):
+        written.append(save(stacked_gd_model(gd_task), gd_task, args.out, "lsa_stacked.pt"))
+    if args.only is not None:
+        for path in written:
+            print(f"{os.path.relpath(path, root)}: {os.path.getsize(path)} bytes")
+        return
 
     pgd_task = task(D_IN, N_CTX, "gaussian", 1.0, 0.1)
     model, gamma = pgd_model(pgd_task, torch.Generator().manual_seed(1234))

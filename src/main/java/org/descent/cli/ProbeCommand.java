@@ -25,11 +25,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code descent probe}: run a probe suite on a checkpoint (descent's own or TorchScript) and write a report. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
-        description = "Probe a checkpoint someone else trained (a TorchScript .pt file) or a descent checkpoint folder "
+        description = "Probe a checkpoint someone else trained (a TorchScript .pt file, a GPT-2 safetensors folder) or a "
+                + "descent checkpoint folder "
                 + "with a suite of probes; print the verdict table and write a report folder.")
 final class ProbeCommand implements Callable<Integer> {
     /** Exit code when a probe threw (the report is still written). */
@@ -42,9 +44,14 @@ final class ProbeCommand implements Callable<Integer> {
     @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
-            description = "A TorchScript file (.pt) or a descent checkpoint folder models/<run-id>.")
+    @Option(names = "--checkpoint", paramLabel = "PATH",
+            description = "The model: a TorchScript file (.pt), a GPT-2 safetensors folder (model.safetensors + "
+                    + "config.json + task sidecar, e.g. from scripts/convert_garg_checkpoint.py) or .safetensors file, "
+                    + "or a descent checkpoint folder models/<run-id>. May also be given without the option.")
     Path checkpoint;
+
+    @Parameters(arity = "0..1", paramLabel = "CHECKPOINT", description = "Same as --checkpoint.")
+    Path positionalCheckpoint;
 
     @Option(names = "--task", paramLabel = "FILE",
             description = "The task the model was trained on (JSON like a sidecar, or a descent config with a \"task\" "
@@ -74,6 +81,14 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((checkpoint == null) == (positionalCheckpoint == null)) {
+            throw new IllegalArgumentException(checkpoint == null
+                    ? "give the model to probe: descent probe CHECKPOINT (or --checkpoint CHECKPOINT)"
+                    : "give the model once, either as CHECKPOINT or with --checkpoint, not both");
+        }
+        if (checkpoint == null) {
+            checkpoint = positionalCheckpoint;
+        }
         for (String h : failOnHypotheses) {
             if (!Hypotheses.ALL.contains(h)) {
                 throw new IllegalArgumentException("--fail-on-hypotheses: unknown hypothesis '" + h + "'"
@@ -110,7 +125,7 @@ final class ProbeCommand implements Callable<Integer> {
             ProbeRun run;
             Path report;
             try (NDManager manager = NDManager.newBaseManager(ws.device());
-                    ModelUnderTest model = ModelLoader.load(checkpoint, task, manager)) {
+                    ModelUnderTest model = ModelLoader.load(checkpoint, task, manager, err)) {
                 Preflight.memory(runtime, MemoryBudget.prompts(model.task(), (long) s.testPrompts()
                         + s.searchPrompts(), "probe prompts"));
                 ProbeRunner.Listener listener = quiet.quiet ? null : (r, sec) -> err.printf(Locale.ROOT,

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.descent.task.TaskConfig;
+import org.descent.task.layout.Concatenated;
+import org.descent.task.layout.PromptLayout;
 import org.descent.util.Json;
 
 /**
@@ -18,12 +20,38 @@ import org.descent.util.Json;
  * <p>The five keys above are required; the other {@link TaskConfig} keys ({@code covariance}, {@code family}, ...)
  * may be added for tasks that need them. Any other key is an error, so a typo never silently becomes a default.
  * The file {@code <stem>.task.json} ({@code model.task.json}) is accepted when {@code model.pt.task.json} is absent.
+ *
+ * <p>One more key, {@code "layout"}, names the prompt layout the model reads (one of {@link PromptLayout#names()});
+ * when absent it is {@code concatenated}, the token layout of the README's contracts. A GPT-2 checkpoint trained by
+ * Garg et al. reads {@code "interleaved"}; its {@code config.json} names the layout too, and the two must agree.
  */
 public final class TaskSidecar {
     /** Suffix appended to the model file name. */
     public static final String SUFFIX = ".task.json";
     /** Keys every sidecar must state explicitly. */
     public static final List<String> REQUIRED_KEYS = List.of("d", "n", "inputs", "inputScale", "noise");
+    /** The optional key naming the prompt layout. */
+    public static final String LAYOUT_KEY = "layout";
+
+    /**
+     * What a sidecar declares.
+     *
+     * @param task the in-context task
+     * @param layout the prompt layout the model reads ({@code concatenated} when the file does not say)
+     * @param layoutStated whether the file names the layout
+     */
+    public record Declaration(TaskConfig task, PromptLayout layout, boolean layoutStated) {
+        public Declaration {
+            if (task == null || layout == null) {
+                throw new IllegalArgumentException("task sidecar: a declaration needs a task and a layout");
+            }
+        }
+
+        /** A task with the default layout, not stated. */
+        public static Declaration of(TaskConfig task) {
+            return new Declaration(task, new Concatenated(), false);
+        }
+    }
 
     private TaskSidecar() {}
 
@@ -55,11 +83,20 @@ public final class TaskSidecar {
      * @throws IllegalArgumentException (one line, naming the file) when no sidecar exists or it is invalid
      */
     public static TaskConfig forModel(Path modelFile) {
+        return declarationForModel(modelFile).task();
+    }
+
+    /**
+     * Reads the task and layout declared beside {@code modelFile}.
+     *
+     * @throws IllegalArgumentException (one line, naming the file) when no sidecar exists or it is invalid
+     */
+    public static Declaration declarationForModel(Path modelFile) {
         Path sidecar = locate(modelFile).orElseThrow(() -> new IllegalArgumentException(modelFile
                 + ": no task sidecar; write " + primaryPath(modelFile).getFileName()
                 + " beside it, e.g. {\"d\": 10, \"n\": 10, \"inputs\": \"uniform\", \"inputScale\": 1.0, \"noise\": 0.0},"
                 + " or give the task with --task FILE"));
-        return read(sidecar);
+        return declaration(sidecar);
     }
 
     /**
@@ -69,6 +106,16 @@ public final class TaskSidecar {
      *     key, an unknown key or an invalid task
      */
     public static TaskConfig read(Path sidecar) {
+        return declaration(sidecar).task();
+    }
+
+    /**
+     * Reads one sidecar file with its layout.
+     *
+     * @throws IllegalArgumentException (one line, naming the file) for a missing file, bad JSON, a missing required
+     *     key, an unknown key or layout, or an invalid task
+     */
+    public static Declaration declaration(Path sidecar) {
         Json.requireFile(sidecar, "task sidecar");
         JsonNode tree;
         try {
@@ -86,8 +133,23 @@ public final class TaskSidecar {
                         + REQUIRED_KEYS + ")");
             }
         }
+        PromptLayout layout = new Concatenated();
+        boolean stated = tree.has(LAYOUT_KEY);
+        if (stated) {
+            JsonNode value = tree.get(LAYOUT_KEY);
+            if (!value.isTextual()) {
+                throw new IllegalArgumentException(sidecar + ": \"" + LAYOUT_KEY + "\" must be a string, one of "
+                        + PromptLayout.names() + ", got " + value);
+            }
+            try {
+                layout = PromptLayout.named(value.asText());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(sidecar + ": " + e.getMessage(), e);
+            }
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove(LAYOUT_KEY);
+        }
         try {
-            return Json.mapper().treeToValue(tree, TaskConfig.class);
+            return new Declaration(Json.mapper().treeToValue(tree, TaskConfig.class), layout, stated);
         } catch (IOException e) {
             throw new IllegalArgumentException(sidecar + ": " + Json.describe(e), e);
         }

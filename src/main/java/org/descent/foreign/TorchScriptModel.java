@@ -172,8 +172,9 @@ public final class TorchScriptModel implements QuerySensitivity, AutoCloseable {
             }
             switch (detectFormat(file)) {
                 case PICKLED_ZIP, LEGACY_PICKLE -> throw new IllegalArgumentException(file + ": a pickled PyTorch"
-                        + " checkpoint (torch.save of a state dict or module), not TorchScript; descent loads only"
-                        + " TorchScript: " + EXPORT_HINT);
+                        + " checkpoint (torch.save of a state dict or module), not TorchScript; descent never unpickles"
+                        + " (loading a pickle can run code): " + Gpt2Checkpoint.convertHint(file) + "; for any other model, "
+                        + EXPORT_HINT);
                 case CORRUPT -> throw new IllegalArgumentException(file + ": not a readable TorchScript file"
                         + " (corrupt, truncated or another format); " + EXPORT_HINT);
                 case TORCHSCRIPT -> { }

@@ -38,7 +38,8 @@ public final class ModelUnderTest implements InContextRegressor, AutoCloseable {
     /**
      * Where a model came from.
      *
-     * @param kind {@code "descent-checkpoint"}, {@code "torchscript"} or {@code "in-memory"}
+     * @param kind {@code "descent-checkpoint"}, {@code "torchscript"}, {@code "safetensors"} (a GPT-2 checkpoint) or
+     *     {@code "in-memory"}
      * @param path the checkpoint folder or file (null for in-memory models)
      * @param sha256 hex SHA-256 of the checkpoint's parameter file (null for in-memory models)
      * @param details further facts for the manifest (layer count, parameter names, ...)

@@ -29,11 +29,15 @@ import org.descent.task.layout.PromptLayout;
  * <p>Dimension glossary: {@code B} prompts, {@code N} context pairs, {@code d} input dimension, {@code T} tokens of the
  * layout, {@code E} model width, {@code H} heads, {@code L} blocks.
  *
- * <p>Inputs are processed in chunks of {@value #CHUNK} prompts, each in its own sub-manager, so memory stays flat.
+ * <p>Inputs are processed in chunks, each in its own sub-manager, so memory stays flat: up to {@value #MAX_CHUNK}
+ * prompts, fewer for large models, so that a chunk's float64 activations (kept for autograd) stay near
+ * {@value #CHUNK_BYTES} bytes (e.g. 7 prompts for Garg et al.'s 12-layer, width-256 model at N = 40).
  */
 public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSource, HiddenStateSource,
         ActivationSource {
-    private static final int CHUNK = 1024;
+    private static final int MAX_CHUNK = 1024;
+    /** Bytes of activations one chunk may hold. */
+    static final long CHUNK_BYTES = 1L << 30;
     private final String name;
     private final Gpt2Weights weights;
     private final PromptLayout layout;
@@ -90,6 +94,17 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
         }
     }
 
+    /**
+     * Prompts per chunk for prompts of {@code n} pairs: about {@link #CHUNK_BYTES} of float64 activations per chunk,
+     * counting per block ~25 tensors of {@code [T, E]} and 4 of {@code [H, T, T]}, doubled for gradients.
+     */
+    int chunk(int n) {
+        Gpt2Config c = weights.config();
+        long t = layout.length(n);
+        long perPrompt = 2L * c.layers() * (25L * t * c.width() + 4L * c.heads() * t * t) * Double.BYTES;
+        return (int) Math.max(1, Math.min(MAX_CHUNK, CHUNK_BYTES / perPrompt));
+    }
+
     /** The most context pairs the model's positions allow in its layout. */
     public int maxContext() {
         int n = 0;
@@ -111,8 +126,8 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
         check(prompts);
         int at = layout.predictionPosition(prompts.n(), prompts.n());
         double[] out = new double[prompts.size()];
-        for (int start = 0; start < prompts.size(); start += CHUNK) {
-            int end = Math.min(prompts.size(), start + CHUNK);
+        for (int start = 0; start < prompts.size(); start += chunk(prompts.n())) {
+            int end = Math.min(prompts.size(), start + chunk(prompts.n()));
             try (NDManager scope = manager.newSubManager()) {
                 NDArray outputs = Gpt2Transformer.outputs(weights.config(), weights.toArrays(scope, type),
                         input(scope, prompts.slice(start, end))); // [b, T]
@@ -132,8 +147,8 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
         int n = prompts.n();
         int[] positions = layout.predictionPositions(n);
         double[] out = new double[prompts.size() * (n + 1)];
-        for (int start = 0; start < prompts.size(); start += CHUNK) {
-            int end = Math.min(prompts.size(), start + CHUNK);
+        for (int start = 0; start < prompts.size(); start += chunk(prompts.n())) {
+            int end = Math.min(prompts.size(), start + chunk(prompts.n()));
             try (NDManager scope = manager.newSubManager()) {
                 NDArray outputs = Gpt2Transformer.outputs(weights.config(), weights.toArrays(scope, type),
                         input(scope, prompts.slice(start, end))); // [b, T]
@@ -152,8 +167,8 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
         int d = prompts.d();
         int at = layout.predictionPosition(prompts.n(), prompts.n());
         double[][] out = new double[prompts.size()][];
-        for (int start = 0; start < prompts.size(); start += CHUNK) {
-            int end = Math.min(prompts.size(), start + CHUNK);
+        for (int start = 0; start < prompts.size(); start += chunk(prompts.n())) {
+            int end = Math.min(prompts.size(), start + chunk(prompts.n()));
             try (NDManager scope = manager.newSubManager()) {
                 NDArray tokens = prompts.slice(start, end).tokensArray(scope, type); // canonical [b, N+1, d+1]
                 tokens.setRequiresGradient(true);
@@ -185,8 +200,8 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
         int e = weights.config().width();
         int b = prompts.size();
         double[] values = new double[layers * b * t * e];
-        for (int start = 0; start < b; start += CHUNK) {
-            int end = Math.min(b, start + CHUNK);
+        for (int start = 0; start < b; start += chunk(prompts.n())) {
+            int end = Math.min(b, start + chunk(prompts.n()));
             try (NDManager scope = manager.newSubManager()) {
                 List<NDArray> r = Gpt2Transformer.run(weights.config(), weights.toArrays(scope, type),
                         input(scope, prompts.slice(start, end)), true).residuals();
@@ -233,8 +248,8 @@ public final class Gpt2Regressor implements QuerySensitivity, PrefixPredictionSo
             }
             values.put(h, new double[Math.toIntExact(size)]);
         }
-        for (int start = 0; start < b; start += CHUNK) {
-            int end = Math.min(b, start + CHUNK);
+        for (int start = 0; start < b; start += chunk(prompts.n())) {
+            int end = Math.min(b, start + chunk(prompts.n()));
             try (NDManager scope = manager.newSubManager()) {
                 Gpt2Transformer.Activations a = Gpt2Transformer.run(c, weights.toArrays(scope, type),
                         input(scope, prompts.slice(start, end)), true);

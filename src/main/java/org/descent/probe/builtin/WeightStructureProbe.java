@@ -79,7 +79,8 @@ public final class WeightStructureProbe implements Probe {
     public Optional<String> unsupportedReason(ModelUnderTest model) {
         return model.lsaWeights().isPresent() ? Optional.empty()
                 : Optional.of("the model's weights are not LSA matrices (descent checkpoints, or TorchScript modules "
-                        + "whose only parameters are <layer>.W_Q/W_K/W_V/P and reproduce the module)");
+                        + "whose only parameters are W_Q/W_K/W_V/P, per layer [D, D] or stacked [L, D, D], and "
+                        + "reproduce the module)");
     }
 
     /** Ratios and Γ_eff of one layer application. */

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.descent.experiment.ExperimentConfig;
+import org.descent.foreign.Gpt2Checkpoint;
 import org.descent.foreign.TaskSidecar;
 import org.descent.foreign.TorchScriptModel;
 import org.descent.model.LsaRegressor;
@@ -32,7 +33,14 @@ import org.descent.util.Json;
  *       states when it exports {@code forward_with_hidden}, LSA weights when its parameters map onto an LSA
  *       ({@link LsaParameterMapping}) and reproduce its predictions; its task comes from {@code --task FILE} or the
  *       sidecar {@code <file>.task.json}.</li>
+ *   <li>a {@code .safetensors} file, or a folder holding {@code model.safetensors}, is a GPT-2 in-context regressor
+ *       ({@link Gpt2Checkpoint}, e.g. Garg et al.'s converted by {@code scripts/convert_garg_checkpoint.py}):
+ *       float64 predictions in its prompt layout, autograd Jacobians, hidden states, named activations and, for
+ *       interleaved layouts, predictions after every prefix; its task comes from {@code --task FILE} or its
+ *       sidecar.</li>
  * </ul>
+ * Pickled PyTorch files ({@code torch.save}, e.g. a Garg {@code state.pt}, or a folder holding one) are refused:
+ * descent never unpickles; the message says how to convert or export them.
  * Every problem is an {@link IllegalArgumentException} with a one-line message naming the file.
  */
 public final class ModelLoader {
@@ -50,11 +58,36 @@ public final class ModelLoader {
      * @param manager owner of the model's arrays; its device is the run's device
      */
     public static ModelUnderTest load(Path checkpoint, Path taskFile, NDManager manager) {
+        return load(checkpoint, taskFile, manager, null);
+    }
+
+    /**
+     * Opens {@code checkpoint}, printing notes (keys a GPT-2 checkpoint holds that are not parameters) to
+     * {@code notes} when given.
+     */
+    public static ModelUnderTest load(Path checkpoint, Path taskFile, NDManager manager, java.io.PrintWriter notes) {
+        if (Gpt2Checkpoint.recognises(checkpoint)) {
+            Gpt2Checkpoint gpt2 = Gpt2Checkpoint.read(checkpoint, taskFile == null ? null : readDeclaration(taskFile),
+                    taskFile == null ? null : "--task " + taskFile);
+            if (notes != null && !gpt2.note().isEmpty()) {
+                notes.println("descent: " + gpt2.note());
+            }
+            return gpt2.modelUnderTest(manager);
+        }
+        if (Files.isDirectory(checkpoint) && !Files.exists(checkpoint.resolve("lsa.params"))
+                && Files.exists(checkpoint.resolve("state.pt"))) {
+            throw new IllegalArgumentException(checkpoint.resolve("state.pt") + ": a pickled PyTorch checkpoint;"
+                    + " descent never unpickles (loading a pickle can run code): "
+                    + Gpt2Checkpoint.convertHint(checkpoint.resolve("state.pt")));
+        }
         if (Files.isDirectory(checkpoint)) {
             return loadDescent(checkpoint, taskFile == null ? null : readTask(taskFile), manager);
         }
         if (!Files.exists(checkpoint)) {
             throw new IllegalArgumentException(checkpoint + ": no such checkpoint file or folder");
+        }
+        if (taskFile != null) {
+            requireConcatenated(checkpoint, readDeclaration(taskFile), "--task " + taskFile);
         }
         return loadTorchScript(checkpoint, taskFile == null ? null : readTask(taskFile), manager);
     }
@@ -75,6 +108,21 @@ public final class ModelLoader {
             return ExperimentConfig.load(file).task();
         }
         return TaskSidecar.read(file);
+    }
+
+    /** {@link #readTask} with the layout a sidecar-format file may state (a config file's task states none). */
+    public static TaskSidecar.Declaration readDeclaration(Path file) {
+        Json.requireFile(file, "task file");
+        JsonNode tree;
+        try {
+            tree = Json.mapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": " + Json.describe(e), e);
+        }
+        if (tree != null && tree.isObject() && tree.has("task") && tree.get("task").isObject()) {
+            return TaskSidecar.Declaration.of(ExperimentConfig.load(file).task());
+        }
+        return TaskSidecar.declaration(file);
     }
 
     private static ModelUnderTest loadDescent(Path dir, TaskConfig override, NDManager manager) {
@@ -108,6 +156,9 @@ public final class ModelLoader {
     }
 
     private static ModelUnderTest loadTorchScript(Path file, TaskConfig override, NDManager manager) {
+        if (override == null && Files.isRegularFile(file)) {
+            TaskSidecar.locate(file).ifPresent(p -> requireConcatenated(file, TaskSidecar.declaration(p), p.toString()));
+        }
         TorchScriptModel.Builder b = TorchScriptModel.builder().setFile(file).optDevice(manager.getDevice());
         if (override != null) {
             b.optTask(override);
@@ -131,6 +182,15 @@ public final class ModelLoader {
         } catch (RuntimeException e) {
             ts.close();
             throw e;
+        }
+    }
+
+    /** A TorchScript module reads canonical tokens: a task that declares another layout is a mistake. */
+    private static void requireConcatenated(Path file, TaskSidecar.Declaration d, String where) {
+        if (!d.layout().name().equals(org.descent.task.layout.Concatenated.NAME)) {
+            throw new IllegalArgumentException(file + ": " + where + " declares layout '" + d.layout().name()
+                    + "', but a TorchScript module reads the concatenated tokens of the README's contracts ([x_i, y_i]"
+                    + " rows, query [x_q, 0]); drop the \"layout\" key");
         }
     }
 
