@@ -218,14 +218,16 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
                 declared.task(), taskSource, ignored, renamed, arch.source());
     }
 
-    /**
-     * The model under test: a float64 {@link Gpt2Regressor} with Jacobians, hidden states (the residual stream,
-     * width E), named activations, and predictions after every prefix when the layout gives them.
-     */
-    public ModelUnderTest modelUnderTest(NDManager manager) {
+    /** The checkpoint as a float64 {@link Gpt2Regressor} on the device of {@code manager}. */
+    public Gpt2Regressor regressor(NDManager manager) {
         Gpt2Config c = weights.config();
-        Gpt2Regressor regressor = new Gpt2Regressor("GPT-2 " + c.layers() + "L" + c.heads() + "H" + c.width() + "E ("
+        return new Gpt2Regressor("GPT-2 " + c.layers() + "L" + c.heads() + "H" + c.width() + "E ("
                 + weightsFile.getFileName() + ")", weights, layout, manager);
+    }
+
+    /** Where the model came from, for manifests: the weights file, its SHA-256, architecture, layout and keys. */
+    public ModelUnderTest.Origin origin() {
+        Gpt2Config c = weights.config();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("config", configFile.toString());
         details.put("architecture", Map.of("layers", c.layers(), "heads", c.heads(), "width", c.width(),
@@ -238,17 +240,8 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
         if (!source.isEmpty()) {
             details.put("source", source);
         }
-        ModelUnderTest.Origin origin = new ModelUnderTest.Origin("safetensors", weightsFile.toString(),
-                AtomicFiles.sha256(weightsFile), details);
-        ModelUnderTest.Builder b = ModelUnderTest.builder(regressor, task, origin)
-                .sensitivity(regressor)
-                .hiddenStates(regressor)
-                .activations(regressor)
-                .layout(layout);
-        if (layout.predictsEveryPrefix()) {
-            b.prefixPredictions(regressor);
-        }
-        return b.build();
+        return new ModelUnderTest.Origin("safetensors", weightsFile.toString(), AtomicFiles.sha256(weightsFile),
+                details);
     }
 
     /** One line for standard error about the keys that were not parameters, or empty. */

@@ -72,7 +72,7 @@ public final class ModelLoader {
             if (notes != null && !gpt2.note().isEmpty()) {
                 notes.println("descent: " + gpt2.note());
             }
-            return gpt2.modelUnderTest(manager);
+            return Gpt2Models.underTest(gpt2.regressor(manager), gpt2.task(), gpt2.origin());
         }
         if (Files.isDirectory(checkpoint) && !Files.exists(checkpoint.resolve("lsa.params"))
                 && Files.exists(checkpoint.resolve("state.pt"))) {
