@@ -1,0 +1,232 @@
+package org.descent.probe.builtin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.descent.oracle.LeastSquaresOracle;
+import org.descent.probe.AlgorithmIterates;
+import org.descent.probe.HiddenStates;
+import org.descent.probe.ModelUnderTest;
+import org.descent.probe.Outcome;
+import org.descent.probe.ProbeResult;
+import org.descent.regressor.InContextRegressor;
+import org.descent.task.PromptSet;
+import org.descent.task.TaskConfig;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code layer-iterations} against adversaries: models built so that a careless rule would give a confident wrong
+ * verdict. Each test asserts the correct behaviour; a failure means the probe was fooled.
+ *
+ * <p>The models write, at the query token of the k-shot prompt, C scalar features per layer beside the raw token
+ * [x, y] (concatenated layout); the model's output is the first feature of the last layer.
+ */
+class LayerIterationsAdversaryTest {
+    private static final TaskConfig TASK = new TaskConfig(4, 8, TaskConfig.GAUSSIAN, 1.0, 0.0);
+    private static final int LAYERS = 3;
+
+    /**
+     * A model whose layer l = 1..L holds {@code features.apply(prompts)[l − 1][c][b]} at the query token.
+     *
+     * @param features prompts → {@code [L][C][B]}
+     */
+    static ModelUnderTest layered(String name, TaskConfig task, int layers, int width,
+            Function<PromptSet, double[][][]> features) {
+        InContextRegressor r = new InContextRegressor() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public double[] predict(PromptSet prompts) {
+                return features.apply(prompts)[layers - 1][0];
+            }
+        };
+        return ModelUnderTest.builder(r, task, ModelUnderTest.Origin.inMemory(name)).hiddenStates(prompts -> {
+            int b = prompts.size();
+            int t = prompts.n() + 1;
+            int d = prompts.d();
+            int w = d + 1 + width;
+            double[][][] f = features.apply(prompts); // [L][C][B]
+            double[] tokens = prompts.flatTokens(); // [B, T, d+1]
+            double[] v = new double[(layers + 1) * b * t * w];
+            for (int l = 0; l <= layers; l++) {
+                for (int p = 0; p < b; p++) {
+                    for (int i = 0; i < t; i++) {
+                        int at = ((l * b + p) * t + i) * w;
+                        System.arraycopy(tokens, (p * t + i) * (d + 1), v, at, d + 1);
+                        if (l > 0 && i == t - 1) {
+                            for (int c = 0; c < width; c++) {
+                                v[at + d + 1 + c] = f[l - 1][c][p];
+                            }
+                        }
+                    }
+                }
+            }
+            return new HiddenStates(layers + 1, b, t, w, v);
+        }).build();
+    }
+
+    /** Label-scale noise that depends only on the prompt's tokens (deterministic, independent of the label). */
+    static double[] noise(PromptSet prompts, long salt) {
+        double[] out = new double[prompts.size()];
+        for (int b = 0; b < prompts.size(); b++) {
+            long h = salt * 0x9E3779B97F4A7C15L + prompts.n();
+            for (int c = 0; c < prompts.d(); c++) {
+                h = h * 31 + Double.hashCode(prompts.xq(b, c));
+            }
+            h = h * 31 + Double.hashCode(prompts.y(b, 0));
+            out[b] = 2 * new Random(h).nextGaussian();
+        }
+        return out;
+    }
+
+    static double[] ols(PromptSet p) {
+        return LeastSquaresOracle.ols().predict(p);
+    }
+
+    static double[] newton(PromptSet p, int t) {
+        return AlgorithmIterates.newton(p, new int[] {t})[0];
+    }
+
+    static double[] gd(PromptSet p, int t, double eta) {
+        return AlgorithmIterates.gd(p, new int[] {t}, eta)[0];
+    }
+
+    static double[] scaled(double[] v, double s) {
+        return Arrays.stream(v).map(x -> s * x).toArray();
+    }
+
+    static ProbeResult run(ModelUnderTest m, Map<String, Object> extra) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LayerIterationsProbe probe = new LayerIterationsProbe();
+            Map<String, Object> params = new HashMap<>(Map.of("prompts", 300, "gdMaxSteps", 64,
+                    "newtonMaxIterations", 6));
+            params.putAll(extra);
+            ProbeResult r = probe.run(ProbeTestModels.context(probe, m, 600, params, manager));
+            System.out.println(m.name() + ": " + r.metrics().get("layer_verdict") + " " + r.verdicts() + " margin "
+                    + r.metrics().get("log10_distance_margin") + " best " + r.metrics().get("best_match"));
+            return r;
+        }
+    }
+
+    static void assertNeither(ProbeResult r) {
+        assertEquals("inconclusive", r.metrics().get("layer_verdict"), r.verdicts().toString());
+        assertNotEquals(Outcome.CONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_GD));
+        assertNotEquals(Outcome.CONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_NEWTON));
+    }
+
+    @Test
+    void noiseLayersThenOlsIsNeither() {
+        ProbeResult r = run(layered("noise, noise, OLS", TASK, LAYERS, 1, p -> new double[][][] {
+            {noise(p, 1)}, {noise(p, 2)}, {ols(p)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void everyLayerOlsIsNeither() {
+        ProbeResult r = run(layered("OLS ×3", TASK, LAYERS, 1, p -> new double[][][] {{ols(p)}, {ols(p)}, {ols(p)}}),
+                Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void everyLayerOlsWithFloatRoundingIsNeither() {
+        Function<PromptSet, double[]> f = p -> Arrays.stream(ols(p)).map(v -> (float) v).toArray();
+        ProbeResult r = run(layered("OLS ×3 (float32)", TASK, LAYERS, 1, p -> new double[][][] {{f.apply(p)},
+            {f.apply(p)}, {f.apply(p)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void oneOlsLayerIsNeither() {
+        ProbeResult r = run(layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void reversedNewtonLayersAreNotNewtonSteps() {
+        ProbeResult r = run(layered("Newton 3, 2, 1", TASK, LAYERS, 1, p -> new double[][][] {{newton(p, 3)},
+            {newton(p, 2)}, {newton(p, 1)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void reversedGdLayersAreNotGdSteps() {
+        ProbeResult r = run(layered("GD 16, 4, 1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 16, 0)},
+            {gd(p, 4, 0)}, {gd(p, 1, 0)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void noiseThenNewtonIterateIsNotNewtonSteps() {
+        ProbeResult r = run(layered("noise, noise, Newton 3", TASK, LAYERS, 1, p -> new double[][][] {
+            {noise(p, 1)}, {noise(p, 2)}, {newton(p, 3)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    @Disabled("known limitation of label-fitted read-outs: a layer holding GD step 2^l AND Newton iterate l is read"
+            + " as the label-best mix (GD), so layerwise-gd is consistent (Δ = 0.67 [0.61, 0.75]) and layerwise-newton"
+            + " refuted (worst-layer Newton RD 0.098 [0.075, 0.126]); settling it needs read-outs fitted to each"
+            + " iterate (decodability), not to the label")
+    void layersHoldingBothFamiliesGetNoConfidentVerdict() {
+        ProbeResult r = run(layered("GD and Newton", TASK, LAYERS, 2, p -> new double[][][] {
+            {gd(p, 2, 0), newton(p, 1)}, {gd(p, 8, 0), newton(p, 2)}, {gd(p, 32, 0), newton(p, 3)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void gdWithAnotherFixedStepIsNotNewton() {
+        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+            {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of());
+        assertNotEquals(Outcome.CONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_NEWTON));
+    }
+
+    @Test
+    @Disabled("unsettled: layers holding GD steps 1, 2, 3 with η = 0.1 are REFUTED as GD under the default per-prompt"
+            + " step 1/λ_max (worst-layer GD RD 0.26 [0.22, 0.31] > 0.05), a false refutation caused by the assumed"
+            + " step; settling it needs the step size fitted on the fit split (gdStepSize 0.1 gives gd-steps)")
+    void gdWithAnotherFixedStepIsNotRefutedAsGd() {
+        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+            {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of());
+        assertNotEquals(Outcome.INCONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_GD));
+    }
+
+    @Test
+    void gdWithAnotherFixedStepAndTheRightStepSizeIsGdSteps() {
+        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+            {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of("gdStepSize", 0.1));
+        assertEquals("gd-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
+    }
+
+    @Test
+    void negatedAndScaledNewtonIteratesAreStillNewtonSteps() {
+        // A linear read-out cannot see the sign or scale of a feature: −3·ŷ_t in the residual stream is ŷ_t.
+        ProbeResult r = run(layered("−3 × Newton", TASK, LAYERS, 1, p -> new double[][][] {
+            {scaled(newton(p, 1), -3)}, {scaled(newton(p, 2), -3)}, {scaled(newton(p, 3), -3)}}), Map.of());
+        assertEquals("newton-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
+    }
+
+    @Test
+    void noiseLayersThenAGdIterateAreNotGdSteps() {
+        ProbeResult r = run(layered("noise, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
+            {noise(p, 1)}, {noise(p, 2)}, {gd(p, 32, 0)}}), Map.of());
+        assertNeither(r);
+    }
+
+    @Test
+    void aGdIterateBetweenNoiseLayersIsNotGdSteps() {
+        ProbeResult r = run(layered("GD 2, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
+            {gd(p, 2, 0)}, {noise(p, 2)}, {gd(p, 32, 0)}}), Map.of());
+        assertNeither(r);
+    }
+}
