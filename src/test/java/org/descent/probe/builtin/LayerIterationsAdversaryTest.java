@@ -229,4 +229,37 @@ class LayerIterationsAdversaryTest {
             {gd(p, 2, 0)}, {noise(p, 2)}, {gd(p, 32, 0)}}), Map.of());
         assertNeither(r);
     }
+
+    @Test
+    void theControlGateDowngradesUnlessTheControlIsRefuted() {
+        org.descent.probe.Evidence pass = org.descent.probe.Evidence.exact("margin", 1, org.descent.probe.Evidence
+                .Comparison.AT_LEAST, 0.3).sufficient();
+        org.descent.probe.Evidence fail = org.descent.probe.Evidence.exact("margin", 0, org.descent.probe.Evidence
+                .Comparison.AT_LEAST, 0.3).sufficient();
+        org.descent.probe.Verdict model = org.descent.probe.Verdict.of("layerwise-gd", java.util.List.of(pass));
+        org.descent.probe.Verdict controlPasses = org.descent.probe.Verdict.of("layerwise-gd", java.util.List.of(pass));
+        org.descent.probe.Verdict controlFails = org.descent.probe.Verdict.of("layerwise-gd", java.util.List.of(fail));
+        assertEquals(Outcome.INCONCLUSIVE, LayerIterationsProbe.gate(model, controlPasses).outcome());
+        assertEquals(Outcome.CONSISTENT, LayerIterationsProbe.gate(model, controlFails).outcome());
+    }
+
+    @Test
+    void fitAndJudgePromptsAreDisjoint() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LayerIterationsProbe probe = new LayerIterationsProbe();
+            ModelUnderTest m = layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}});
+            org.descent.probe.ProbeContext ctx = ProbeTestModels.context(probe, m, 600, Map.of(), manager);
+            PromptSet fit = ctx.fits().fitSet();
+            PromptSet judge = ctx.fits().judgeSet();
+            java.util.Set<Double> fitQueries = new java.util.HashSet<>();
+            for (int b = 0; b < fit.size(); b++) {
+                fitQueries.add(fit.xq(b, 0));
+            }
+            for (int b = 0; b < judge.size(); b++) {
+                org.junit.jupiter.api.Assertions.assertFalse(fitQueries.contains(judge.xq(b, 0)),
+                        "judge prompt " + b + " is also a fit prompt");
+            }
+            assertEquals(600, fit.size() + judge.size());
+        }
+    }
 }
