@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("sampling", sequentialSampling ? "sequential" : "ahead");
             r.put("steps_per_s", 1e3 / quantile(ns, 0.5));
             Map<String, Double> phases = new LinkedHashMap<>();
-            for (LsaTrainer.Phase phase : LsaTrainer.Phase.values()) {
+            for (org.descent.train.ModelTrainer.Phase phase : org.descent.train.ModelTrainer.Phase.values()) {
                 phases.put(phase.name().toLowerCase(Locale.ROOT), quantile(measured(trainer.phaseNanos(phase)), 0.5));
             }
             r.put("phase_ms_median", phases);
