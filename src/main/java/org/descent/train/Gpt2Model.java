@@ -47,6 +47,11 @@ public final class Gpt2Model implements TrainableModel {
         return new Gpt2Model(weights.config(), layout, new LinkedHashMap<>(weights.toArrays(manager, type)));
     }
 
+    /** Given arrays by canonical name (they are made to require gradients). */
+    public static Gpt2Model of(Gpt2Config config, PromptLayout layout, Map<String, NDArray> arrays) {
+        return new Gpt2Model(config, layout, new LinkedHashMap<>(arrays));
+    }
+
     /** In float32, as trained. */
     public static Gpt2Model of(NDManager manager, Gpt2Weights weights, PromptLayout layout) {
         return of(manager, weights, layout, DataType.FLOAT32);
