@@ -83,6 +83,11 @@ def main():
         opt.step()
         return loss.item()
 
+    report(step, args, {"batch": b, "layers": layers, "formulation": args.formulation})
+
+
+def report(step, args, conditions):
+    """Times warm-up + measured calls of step() (wall and this thread's CPU) and prints the bench keys as JSON."""
     wall, cpu = [], []
     for i in range(args.warmup + args.measure):
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -97,8 +102,7 @@ def main():
         "train_step_ms_p90": wall[len(wall) * 9 // 10],
         "train_step_cpu_ms_median": statistics.median(cpu),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "batch": b, "layers": layers, "formulation": args.formulation, "threads": args.threads,
-        "torch": torch.__version__,
+        **conditions, "threads": args.threads, "torch": torch.__version__,
     }, indent=2))
 
 
@@ -157,24 +161,8 @@ def gpt2(args):
         opt.step()
         return loss.item()
 
-    wall, cpu = [], []
-    for i in range(args.warmup + args.measure):
-        t0, c0 = time.perf_counter(), time.thread_time()
-        step()
-        if i >= args.warmup:
-            wall.append((time.perf_counter() - t0) * 1e3)
-            cpu.append((time.thread_time() - c0) * 1e3)
-    wall.sort()
-    print(json.dumps({
-        "train_step_ms_median": statistics.median(wall),
-        "train_step_ms_p10": wall[len(wall) // 10],
-        "train_step_ms_p90": wall[len(wall) * 9 // 10],
-        "train_step_cpu_ms_median": statistics.median(cpu),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "batch": b, "layers": args.layers, "heads": args.heads, "width": args.width, "d": d, "n": n,
-        "arch": "gpt2", "formulation": "eager", "threads": args.threads, "torch": torch.__version__,
-    }, indent=2))
-
+    report(step, args, {"batch": b, "layers": args.layers, "heads": args.heads, "width": args.width, "d": d,
+                        "n": n, "arch": "gpt2", "formulation": "eager"})
 
 if __name__ == "__main__":
     main()
