@@ -93,7 +93,7 @@ public final class Gpt2Model implements TrainableModel {
         }
         NDArray targets = batch.targets().toType(tokens.getDataType(), false); // [B]
         int n = (int) tokens.getShape().get(1) - 1;
-        NDArray outputs = Gpt2Transformer.outputs(config, byName, layout.encode(tokens)); // [B, T]
+        NDArray outputs = Gpt2Transformer.outputs(config, viewsIn(tokens.getManager()), layout.encode(tokens));
         int[] at = layout.predictionPositions(n);
         if (!layout.predictsEveryPrefix()) {
             return new NDList(outputs.get(new NDIndex(":, " + at[0])), targets);
@@ -104,6 +104,22 @@ public final class Gpt2Model implements TrainableModel {
         NDArray labels = NDArrays.concat(new NDList(tokens.get(new NDIndex(":, :" + n + ", -1")),
                 targets.reshape(b, 1)), 1); // [B, N+1]: y_1..y_N, then the query's target
         return new NDList(preds, labels);
+    }
+
+    /**
+     * Views of the parameters owned by {@code scope} (the batch's, closed after the step): the forward pass's
+     * intermediates of a parameter (a transpose, a slice of the positions) belong to the manager of their first
+     * operand, so without these views they would pile up in the model's manager, step after step. A view is
+     * differentiable and shares storage, so gradients reach the parameters and the numbers are the same.
+     */
+    private Map<String, NDArray> viewsIn(ai.djl.ndarray.NDManager scope) {
+        Map<String, NDArray> views = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : byName.entrySet()) {
+            NDArray v = e.getValue().reshape(e.getValue().getShape());
+            v.attach(scope);
+            views.put(e.getKey(), v);
+        }
+        return views;
     }
 
     @Override

@@ -143,6 +143,22 @@ class Gpt2TrainingTest {
         }
     }
 
+    /** The model's manager holds as many arrays after 60 steps as after 10: every step's arrays are freed. */
+    @Test
+    void memoryStaysFlatOverSteps() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelTrainer<Gpt2TrainingState> t = trainer(m, experiment(2, 16, 60, 1e-3, 0, null), null)
+                    .sampleAhead(false);
+            List<Integer> counts = new ArrayList<>();
+            t.run((step, loss, lr) -> {
+                if (step % 10 == 0) {
+                    counts.add(m.getManagedArrays().size());
+                }
+            }, (s, status) -> "nowhere", StopSignal.never());
+            assertEquals(1, counts.stream().distinct().count(), "arrays owned by the model manager grew: " + counts);
+        }
+    }
+
     /** A run saved at step 20 and resumed from its folder ends bit for bit where the uninterrupted run ends. */
     @Test
     void resumeFromCheckpointFolderIsBitIdentical(@TempDir Path dir) throws IOException {
