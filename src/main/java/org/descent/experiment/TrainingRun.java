@@ -165,11 +165,22 @@ public final class TrainingRun {
         e.addTo(metrics);
         Map<String, String> out = new LinkedHashMap<>();
         out.put("metrics.json", org.descent.util.Json.write(metrics.toMap()));
+        double[] x = java.util.Arrays.stream(e.k()).asDoubleStream().toArray();
+        List<org.descent.report.Plots.Curve> curves = new ArrayList<>();
+        Map<String, String> names = Map.of("gpt2", "trained GPT-2", "ols", "OLS (min-norm)", "gd_fitted",
+                "one GD step (η fitted)", "zero", "zero predictor");
+        e.curves().forEach((key, y) -> curves.add(new org.descent.report.Plots.Curve(names.get(key), x, y)));
+        out.put("error_vs_k.svg", new String(org.descent.report.Plots.curves("Error vs in-context examples",
+                "in-context examples k", "MSE / zero predictor's MSE", curves, false).svg(),
+                java.nio.charset.StandardCharsets.UTF_8));
+        out.put("loss.svg", new String(org.descent.report.Plots.lossCurve(losses, List.of()).svg(),
+                java.nio.charset.StandardCharsets.UTF_8));
         out.put("report.md", String.format(Locale.ROOT, "# GPT-2 training run %s%n%nTask: d = %d, N = %d, inputs %s; "
                 + "model: %d layers, %d heads, width %d, layout %s; %d steps, batch %d, lr %s%s.%n%n"
                 + "## Error vs in-context examples k%n%nMSE of each predictor for the (k+1)-th input from the first "
                 + "k pairs, divided by the zero predictor's MSE over all positions (%.4f), on %d held-out prompts; "
-                + "one GD step from w = 0 with η fitted per k on as many other prompts.%n%n%s", runId,
+                + "one GD step from w = 0 with η fitted per k on as many other prompts.%n%n%s%n"
+                + "![error vs k](error_vs_k.svg)%n%n## Training loss%n%n![training loss](loss.svg)%n", runId,
                 cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.model().layers(), cfg.model().heads(),
                 cfg.model().width(), cfg.model().layout(), cfg.train().steps(), cfg.train().batchSize(),
                 cfg.train().lr(), cfg.train().curriculum() == null ? "" : ", curriculum " + cfg.train().curriculum(),

@@ -31,7 +31,8 @@ import org.descent.util.Safetensors;
  *       experiment config (so {@code --config manifest.json} re-runs it), {@code details} has {@code format}
  *       ({@value #FORMAT}), {@code status}, {@code step}, {@code checkpoint}, {@code resumedFrom}, and {@code files}
  *       the sha256 of every other file;</li>
- *   <li>final checkpoints also {@code metrics.json} and {@code report.md}: the error-vs-k evaluation.</li>
+ *   <li>final checkpoints also {@code metrics.json}, {@code report.md}, {@code error_vs_k.svg} and {@code loss.svg}: the
+ *       error-vs-k evaluation and the training loss.</li>
  * </ul>
  * Written to a staging folder and published by one rename; loading verifies checksums, names, shapes and finiteness.
  */
