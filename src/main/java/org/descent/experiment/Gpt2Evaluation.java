@@ -129,6 +129,10 @@ public record Gpt2Evaluation(int[] k, double[] model, double[] ols, double[] gd,
         return s / y.length;
     }
 
+    /** Display names of the curves, by key. */
+    public static final Map<String, String> LABELS = Map.of("gpt2", "trained GPT-2", "ols", "OLS (min-norm)",
+            "gd_fitted", "one GD step (η fitted per k)", "zero", "zero predictor");
+
     /** The curves as named series, in the order model, OLS, GD, zero. */
     public Map<String, double[]> curves() {
         Map<String, double[]> out = new LinkedHashMap<>();
@@ -145,12 +149,10 @@ public record Gpt2Evaluation(int[] k, double[] model, double[] ols, double[] gd,
         for (int i = 0; i < k.length; i++) {
             x[i] = k[i];
         }
-        Map<String, String> labels = Map.of("gpt2", "trained GPT-2", "ols", "OLS (min-norm)", "gd_fitted",
-                "one GD step (η fitted per k)", "zero", "zero predictor");
         for (Map.Entry<String, double[]> e : curves().entrySet()) {
-            metrics.series("error_vs_k." + e.getKey(), labels.get(e.getKey()), "in-context examples k", x,
+            metrics.series("error_vs_k." + e.getKey(), LABELS.get(e.getKey()), "in-context examples k", x,
                     "MSE / zero predictor's MSE", e.getValue());
-            metrics.metric("error_at_query." + e.getKey(), labels.get(e.getKey()) + ": normalised error at k = N",
+            metrics.metric("error_at_query." + e.getKey(), LABELS.get(e.getKey()) + ": normalised error at k = N",
                     e.getValue()[k.length - 1]);
         }
         metrics.array("eta_fitted", "one GD step: η fitted per k", eta);

@@ -167,9 +167,8 @@ public final class TrainingRun {
         out.put("metrics.json", org.descent.util.Json.write(metrics.toMap()));
         double[] x = java.util.Arrays.stream(e.k()).asDoubleStream().toArray();
         List<org.descent.report.Plots.Curve> curves = new ArrayList<>();
-        Map<String, String> names = Map.of("gpt2", "trained GPT-2", "ols", "OLS (min-norm)", "gd_fitted",
-                "one GD step (η fitted)", "zero", "zero predictor");
-        e.curves().forEach((key, y) -> curves.add(new org.descent.report.Plots.Curve(names.get(key), x, y)));
+        e.curves().forEach((key, y) -> curves.add(new org.descent.report.Plots.Curve(Gpt2Evaluation.LABELS.get(key),
+                x, y)));
         out.put("error_vs_k.svg", new String(org.descent.report.Plots.curves("Error vs in-context examples",
                 "in-context examples k", "MSE / zero predictor's MSE", curves, false).svg(),
                 java.nio.charset.StandardCharsets.UTF_8));
