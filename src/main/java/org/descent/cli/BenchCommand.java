@@ -22,7 +22,13 @@ import org.descent.task.PromptSet;
 import org.descent.task.Seeds;
 import org.descent.task.TaskSampler;
 import org.descent.task.TaskSamplers;
+import org.descent.experiment.TrainingRun;
+import org.descent.model.gpt2.Gpt2Regressor;
+import org.descent.model.gpt2.Gpt2Weights;
+import org.descent.train.Gpt2Model;
+import org.descent.train.Gpt2TrainingState;
 import org.descent.train.LsaTrainer;
+import org.descent.train.ModelTrainer;
 import org.descent.train.TrainConfig;
 import org.descent.util.Json;
 import org.descent.util.Provenance;
@@ -33,8 +39,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code descent bench}: training-step time, split by phase, and memory of a model (the default 1-layer model unless
- * options say otherwise), plus float64 evaluation speed. Compare with {@code scripts/bench_pytorch.py}, the same
+ * {@code descent bench}: training-step time, split by phase, and memory of a model (the default 1-layer LSA unless
+ * options say otherwise; {@code --arch gpt2} a GPT-2 regressor), plus float64 evaluation speed. Compare with {@code scripts/bench_pytorch.py}, the same
  * training in plain PyTorch; {@code scripts/bench_side_by_side.sh} runs both interleaved and prints the ratios.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -83,9 +89,19 @@ final class BenchCommand implements Callable<Integer> {
         List<Double> rssTrend = new ArrayList<>();
         int rssEvery = Math.max(1, total / 20);
         try (NDManager manager = NDManager.newBaseManager(ws.device())) {
-            LsaTrainer trainer = LsaTrainer.start(manager,
-                    LsaInitialization.gaussian(cfg.task().d(), cfg.model(), Seeds.derive(tc.seed(), Seeds.INIT, 0)),
-                    sampler, tc).sampleAhead(!sequentialSampling);
+            ModelTrainer<?> trainer;
+            LsaTrainer lsa = null;
+            Gpt2Model gpt2 = null;
+            ExperimentConfig run = new ExperimentConfig(cfg.task(), cfg.model(), tc, cfg.eval());
+            if (cfg.model().isGpt2()) {
+                gpt2 = Gpt2Model.of(manager, Gpt2Weights.initialize(cfg.model().gpt2Config(cfg.task()),
+                        Seeds.derive(tc.seed(), Seeds.INIT, 0)), cfg.model().promptLayout());
+                trainer = TrainingRun.gpt2Trainer(manager, gpt2, run, null).sampleAhead(!sequentialSampling);
+            } else {
+                lsa = LsaTrainer.start(manager, LsaInitialization.gaussian(cfg.task().d(), cfg.model(),
+                        Seeds.derive(tc.seed(), Seeds.INIT, 0)), sampler, tc).sampleAhead(!sequentialSampling);
+                trainer = lsa.trainer();
+            }
             cpuAt[0] = threadClock.getCurrentThreadCpuTime();
             processCpu[0] = processCpuNanos(); // replaced at the end of the warm-up, if there is one
             trainer.run((step, loss, lr) -> {
@@ -96,14 +112,20 @@ final class BenchCommand implements Callable<Integer> {
                 if (step >= warmupSteps && (step - warmupSteps) % rssEvery == 0) {
                     rssTrend.add(currentRssMb());
                 }
-            }, (state, status) -> "not saved (benchmark)");
+            }, (state, status) -> "not saved (benchmark)", org.descent.train.StopSignal.never());
             double rssEnd = currentRssMb();
             long[] cpu = new long[measure];
             for (int i = 0; i < measure; i++) {
                 cpu[i] = cpuAt[warmupSteps + i + 1] - cpuAt[warmupSteps + i];
             }
-            PromptSet test = sampler.samplePromptSet(manager, 10_000, 1);
-            LsaRegressor model = new LsaRegressor("bench", trainer.block().weights(), manager);
+            // a GPT-2 in float64 is ~1000 times the LSA's work per prompt: 1,000 prompts keep the bench short
+            int evalPrompts = gpt2 != null ? 1_000 : 10_000;
+            String evalKey = gpt2 != null ? "1k" : "10k";
+            PromptSet test = sampler.samplePromptSet(manager, evalPrompts, 1);
+            org.descent.regressor.QuerySensitivity model = gpt2 != null
+                    ? new Gpt2Regressor("bench", ((Gpt2TrainingState) trainer.snapshot()).weights(),
+                            cfg.model().promptLayout(), manager)
+                    : new LsaRegressor("bench", lsa.block().weights(), manager);
             model.predict(test);
             long e0 = System.nanoTime();
             model.predict(test);
@@ -120,7 +142,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("sampling", sequentialSampling ? "sequential" : "ahead");
             r.put("steps_per_s", 1e3 / quantile(ns, 0.5));
             Map<String, Double> phases = new LinkedHashMap<>();
-            for (LsaTrainer.Phase phase : LsaTrainer.Phase.values()) {
+            for (ModelTrainer.Phase phase : ModelTrainer.Phase.values()) {
                 phases.put(phase.name().toLowerCase(Locale.ROOT), quantile(measured(trainer.phaseNanos(phase)), 0.5));
             }
             r.put("phase_ms_median", phases);
@@ -128,13 +150,21 @@ final class BenchCommand implements Callable<Integer> {
             r.put("rss_mb_after_warmup", rssTrend.isEmpty() ? rssEnd : rssTrend.get(0));
             r.put("rss_mb_end", rssEnd);
             r.put("rss_mb_trend", rssTrend);
-            r.put("eval_predict_10k_float64_ms", predictMs);
-            r.put("eval_jacobians_10k_float64_ms", jacobianMs);
+            r.put("eval_predict_" + evalKey + "_float64_ms", predictMs);
+            r.put("eval_jacobians_" + evalKey + "_float64_ms", jacobianMs);
             r.put("final_loss", (double) trainer.losses()[trainer.step() - 1]);
             r.put("batch", tc.batchSize());
             r.put("d", cfg.task().d());
             r.put("n", cfg.task().n());
+            r.put("arch", cfg.model().architecture());
             r.put("layers", cfg.model().layers());
+            if (gpt2 != null) {
+                r.put("heads", cfg.model().heads());
+                r.put("width", cfg.model().width());
+                r.put("positions", gpt2.config().positions());
+                r.put("layout", cfg.model().layout());
+                r.put("parameters", gpt2.config().parameterCount());
+            }
             r.put("measured_steps", measure);
             r.put("warmup_steps", warmupSteps);
             r.put("device", ws.device().toString());

@@ -86,7 +86,12 @@ class ExperimentOptions {
 
         @Override
         ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
-            return evaluation.apply(super.apply(c, given), given);
+            ExperimentConfig out = evaluation.apply(super.apply(c, given), given);
+            if (out.model().isGpt2()) {
+                throw new IllegalArgumentException("this command compares an LSA with gradient descent; train a GPT-2 "
+                        + "with 'descent train --arch gpt2' (its report has the error-vs-k curves)");
+            }
+            return out;
         }
     }
 }

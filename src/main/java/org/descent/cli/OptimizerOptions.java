@@ -29,7 +29,7 @@ final class OptimizerOptions {
         t = new TrainConfig(t.steps(), given.test("--batch") ? batch : t.batchSize(), given.test("--lr") ? lr : t.lr(),
                 t.beta1(), t.beta2(), t.epsilon(), given.test("--clip-norm") ? clipNorm : t.clipNorm(),
                 given.test("--schedule") ? schedule : t.schedule(), given.test("--warmup") ? warmup : t.warmupSteps(),
-                t.minLrFraction(), t.seed(), t.checkpointEvery());
+                t.minLrFraction(), t.seed(), t.checkpointEvery(), t.curriculum());
         return new ExperimentConfig(c.task(), c.model(), t, c.eval());
     }
 }

@@ -22,7 +22,9 @@ final class Preflight {
     static void models(Workspace ws, ExperimentConfig cfg, int fromStep, PrintWriter err) {
         int every = cfg.train().checkpointEvery();
         long count = 1 + (every > 0 ? (cfg.train().steps() - fromStep) / every : 0);
-        long bytes = count * Checkpoints.estimateBytes(cfg.task(), cfg.model(), cfg.train().steps());
+        long bytes = count * (cfg.model().isGpt2()
+                ? org.descent.train.Gpt2Checkpoints.estimateBytes(cfg.model().gpt2Config(cfg.task()), cfg.train().steps())
+                : Checkpoints.estimateBytes(cfg.task(), cfg.model(), cfg.train().steps()));
         output(ws.modelsDir(), "--models-dir", bytes, err);
     }
 

@@ -51,6 +51,9 @@ public final class MemoryBudget {
 
     /** A training step: batch, per-layer products and gradients, parameters with Adam state (float32). */
     public static Estimate training(TaskConfig task, ModelConfig model, TrainConfig train) {
+        if (model.isGpt2()) {
+            return gpt2Training(task, model, train);
+        }
         double b = train.batchSize();
         double t = task.tokens();
         double dim = task.tokenDim();
@@ -62,6 +65,21 @@ public final class MemoryBudget {
         return new Estimate(String.format(Locale.ROOT, "training batch %d × [%d, %d], %d layer(s)",
                 train.batchSize(), task.tokens(), task.tokenDim(), model.layers()), saturate(4 * floats),
                 saturate(heap));
+    }
+
+    /**
+     * A GPT-2 training step: per block the residual stream, LayerNorms, q|k|v, the MLP's [B, T, 4E] and the attention
+     * scores and probabilities [B, H, T, T], each with its gradient; parameters with gradient and Adam state.
+     */
+    private static Estimate gpt2Training(TaskConfig task, ModelConfig model, TrainConfig train) {
+        org.descent.model.gpt2.Gpt2Config c = model.gpt2Config(task);
+        double b = train.batchSize();
+        double t = c.positions();
+        double perLayer = 2 * (b * t * c.width() * 16 + 3 * b * c.heads() * t * t);
+        double floats = c.layers() * perLayer + 6 * b * task.tokens() * task.tokenDim() + 4.0 * c.parameterCount();
+        double heap = 8.0 * 4 * c.parameterCount() + 16.0 * train.steps();
+        return new Estimate(String.format(Locale.ROOT, "GPT-2 training batch %d × %d tokens, %d block(s) of width %d",
+                train.batchSize(), c.positions(), c.layers(), c.width()), saturate(4 * floats), saturate(heap));
     }
 
     /** Float64 evaluation of an LSA on {@code testPrompts} test and {@code searchPrompts} line-search prompts. */

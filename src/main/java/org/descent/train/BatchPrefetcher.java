@@ -6,14 +6,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.descent.task.PromptBatch;
-import org.descent.task.Seeds;
-import org.descent.task.TaskSampler;
 
 /**
  * Draws the batch of step k + 1 on a background thread while step k trains, so sampling overlaps the forward and
- * backward passes on a machine with a second core. Each batch is still a pure function of (task, batch size,
- * {@code derive(seed, TRAIN, k)}): batches are drawn one at a time, in step order, on the one sampling thread, and
- * training itself draws no random numbers, so the engine's generator is never used by two threads at once.
+ * backward passes on a machine with a second core. Each batch is still a pure function of the step
+ * ({@link BatchSource}): batches are drawn one at a time, in step order, on the one sampling thread, and training
+ * itself draws no random numbers, so the engine's generator is never used by two threads at once.
  *
  * <p>With {@code ahead == false} every batch is drawn on the calling thread when it is needed (the sequential step
  * that {@code descent bench --sequential-sampling} times).
@@ -28,16 +26,16 @@ final class BatchPrefetcher implements AutoCloseable {
     }
 
     private final NDManager manager;
-    private final TaskSampler sampler;
-    private final TrainConfig config;
+    private final BatchSource source;
+    private final int steps;
     private final ExecutorService executor;
     private Future<Batch> pending;
     private int pendingStep = -1;
 
-    BatchPrefetcher(NDManager manager, TaskSampler sampler, TrainConfig config, boolean ahead) {
+    BatchPrefetcher(NDManager manager, BatchSource source, int steps, boolean ahead) {
         this.manager = manager;
-        this.sampler = sampler;
-        this.config = config;
+        this.source = source;
+        this.steps = steps;
         this.executor = ahead ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "descent-sampler");
             t.setDaemon(true);
@@ -55,7 +53,7 @@ final class BatchPrefetcher implements AutoCloseable {
             discardPending();
             batch = draw(step);
         }
-        if (executor != null && step + 1 < config.steps()) {
+        if (executor != null && step + 1 < steps) {
             int next = step + 1;
             pending = executor.submit(() -> draw(next));
             pendingStep = next;
@@ -66,8 +64,7 @@ final class BatchPrefetcher implements AutoCloseable {
     private Batch draw(int step) {
         NDManager scope = manager.newSubManager();
         try {
-            return new Batch(scope, sampler.sample(scope, config.batchSize(),
-                    Seeds.derive(config.seed(), Seeds.TRAIN, step)));
+            return new Batch(scope, source.draw(scope, step));
         } catch (RuntimeException | Error e) {
             scope.close();
             throw e;

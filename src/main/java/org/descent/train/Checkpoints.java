@@ -226,6 +226,10 @@ public final class Checkpoints {
             throw new IllegalArgumentException(dir + " is a file, not a descent checkpoint folder (models/<run-id>/)."
                     + " TorchScript files are probed with 'descent probe --checkpoint FILE'");
         }
+        if (Gpt2Checkpoints.isCheckpoint(dir)) {
+            throw new IllegalArgumentException(dir + " is a GPT-2 checkpoint (" + Gpt2Checkpoints.MODEL + "); this "
+                    + "command reads LSA checkpoints. Continue it with 'descent train --resume " + dir + "'");
+        }
         Path manifestFile = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestFile)) {
             throw new IllegalArgumentException(dir + " is not a descent checkpoint: no " + MANIFEST);

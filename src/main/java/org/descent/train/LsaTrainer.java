@@ -1,13 +1,8 @@
 package org.descent.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.descent.model.LsaTransformerBlock;
 import org.descent.model.LsaWeights;
@@ -15,107 +10,60 @@ import org.descent.task.PromptBatch;
 import org.descent.task.TaskSampler;
 
 /**
- * Trains an {@link LsaTransformerBlock} with Adam on fresh batches: step k draws its batch from seed
- * {@code derive(seed, TRAIN, k)}, so an interrupted and resumed run sees exactly the data an uninterrupted one would.
- * Loss: plain mean squared error {@code mean((ŷ − y)²)} (no ½).
- *
- * <p>Every step runs in its own sub-manager that is closed at the end of the step, so memory stays flat however
- * long the run.
+ * Trains an {@link LsaTransformerBlock} with Adam on fresh batches through the architecture-free
+ * {@link ModelTrainer}: step k draws its batch from seed {@code derive(seed, TRAIN, k)}, so an interrupted and resumed
+ * run sees exactly the data an uninterrupted one would. Loss: plain mean squared error {@code mean((ŷ − y)²)} at the
+ * query (no ½).
  */
 public final class LsaTrainer {
 
     /** Receives progress; called on the training thread after each step. */
-    public interface StepListener {
-        void onStep(int step, double loss, double lr);
+    public interface StepListener extends ModelTrainer.StepListener {}
+
+    /** Receives checkpoints to persist ({@code intermediate}, {@code final}, {@code diverged}, {@code interrupted}). */
+    public interface CheckpointSink extends ModelTrainer.StateSink<TrainingState> {}
+
+    /** The LSA as a {@link TrainableModel}: its ordered parameters and the query MSE. */
+    private record Model(LsaTransformerBlock block, List<NDArray> parameters) implements TrainableModel {
+        Model(LsaTransformerBlock block) {
+            this(block, block.orderedParameters().stream().map(Parameter::getArray).toList());
+        }
+
+        @Override
+        public NDArray loss(PromptBatch batch) {
+            NDArray preds = block.predict(batch.tokens()); // [B]
+            return preds.sub(batch.targets()).square().mean(); // MSE, no 1/2
+        }
     }
 
-    /** Receives checkpoints to persist. */
-    public interface CheckpointSink {
-        /**
-         * @param state the state to save
-         * @param status {@code "intermediate"}, {@code "final"} or {@code "diverged"}
-         * @return where it went (for messages)
-         */
-        String save(TrainingState state, String status);
-    }
-
-    /**
-     * The parts of a training step, in the order they run, timed separately (on the CPU every engine call is
-     * synchronous, so each phase's time is its own work).
-     */
-    public enum Phase {
-        /** drawing the batch (inputs, task, labels, token layout), or waiting for the one drawn ahead */
-        SAMPLING,
-        /** the model's predictions and the loss */
-        FORWARD,
-        /** gradients by reverse-mode autodiff */
-        BACKWARD,
-        /** copying the loss and the squared gradient norm to the host in one read (divergence check, clipping) */
-        HOST_SYNC,
-        /** the fused Adam update and resetting the gradients */
-        OPTIMIZER,
-        /** the host copy of the state the step started from (kept to save the last good state on divergence) */
-        STATE_COPY
-    }
-
-    private final NDManager manager;
     private final LsaTransformerBlock block;
-    private final TaskSampler sampler;
-    private final TrainConfig config;
-    private final List<NDArray> params;
-    private final AdamOptimizer adam;
-    private final float[] losses;
-    private final long[] stepNanos;
-    private final long[][] phaseNanos; // [Phase][step]
-    private boolean sampleAhead = true;
-    private int step;
+    private final ModelTrainer<TrainingState> trainer;
 
     private LsaTrainer(NDManager manager, LsaTransformerBlock block, TaskSampler sampler, TrainConfig config,
-            AdamOptimizer adam, int step, float[] history) {
+            java.util.function.Function<List<NDArray>, AdamOptimizer> adam, int step, float[] history) {
         if (sampler.task().tokenDim() != block.dim()) {
             throw new IllegalArgumentException("model token width D=" + block.dim() + " does not match the task's d="
                     + sampler.task().d());
         }
-        if (step > config.steps()) {
-            throw new IllegalArgumentException("checkpoint is at step " + step + ", beyond the requested "
-                    + config.steps() + " steps; ask for more steps to resume");
-        }
-        this.manager = manager;
         this.block = block;
-        this.sampler = sampler;
-        this.config = config;
-        this.params = block.orderedParameters().stream().map(Parameter::getArray).toList();
-        this.adam = adam;
-        this.step = step;
-        this.losses = Arrays.copyOf(history, config.steps());
-        this.stepNanos = new long[config.steps()];
-        this.phaseNanos = new long[Phase.values().length][config.steps()];
+        Model model = new Model(block);
+        this.trainer = new ModelTrainer<>(manager, model, BatchSource.of(sampler, config), config,
+                (params, means, vars, at, losses) -> new TrainingState(block.weightsFrom(params), means, vars, at,
+                        losses), adam.apply(model.parameters()), step, history);
     }
 
     /** A trainer for a new model with the given initial weights. */
     public static LsaTrainer start(NDManager manager, LsaWeights init, TaskSampler sampler, TrainConfig config) {
         LsaTransformerBlock block = LsaTransformerBlock.withWeights(manager, init);
-        List<NDArray> ps = block.orderedParameters().stream().map(Parameter::getArray).toList();
-        return new LsaTrainer(manager, block, sampler, config, AdamOptimizer.fresh(config, ps), 0, new float[0]);
+        return new LsaTrainer(manager, block, sampler, config, ps -> AdamOptimizer.fresh(config, ps), 0,
+                new float[0]);
     }
 
     /** A trainer that continues from a saved state. */
     public static LsaTrainer resume(NDManager manager, TrainingState state, TaskSampler sampler, TrainConfig config) {
         LsaTransformerBlock block = LsaTransformerBlock.withWeights(manager, state.weights());
-        List<NDArray> ps = block.orderedParameters().stream().map(Parameter::getArray).toList();
-        if (state.adamMeans().length != ps.size() || state.adamVariances().length != ps.size()) {
-            throw new IllegalArgumentException("checkpoint optimizer state has " + state.adamMeans().length
-                    + " entries for " + ps.size() + " parameters");
-        }
-        List<NDArray> means = new ArrayList<>();
-        List<NDArray> vars = new ArrayList<>();
-        for (int i = 0; i < ps.size(); i++) {
-            means.add(manager.create(state.adamMeans()[i], ps.get(i).getShape()));
-            vars.add(manager.create(state.adamVariances()[i], ps.get(i).getShape()));
-        }
-        AdamOptimizer adam = new AdamOptimizer(config.beta1(), config.beta2(), config.epsilon(), means, vars,
-                state.step());
-        return new LsaTrainer(manager, block, sampler, config, adam, state.step(), state.losses());
+        return new LsaTrainer(manager, block, sampler, config, ps -> ModelTrainer.restoreAdam(manager, config, ps,
+                state.adamMeans(), state.adamVariances(), state.step()), state.step(), state.losses());
     }
 
     /**
@@ -123,7 +71,7 @@ public final class LsaTrainer {
      * and therefore the results are the same either way). Off, every batch is drawn on the training thread.
      */
     public LsaTrainer sampleAhead(boolean on) {
-        this.sampleAhead = on;
+        trainer.sampleAhead(on);
         return this;
     }
 
@@ -131,82 +79,33 @@ public final class LsaTrainer {
         return block;
     }
 
+    /** The architecture-free loop underneath (phase timings, losses). */
+    public ModelTrainer<TrainingState> trainer() {
+        return trainer;
+    }
+
     public int step() {
-        return step;
+        return trainer.step();
     }
 
     /** Loss of every completed step. */
     public float[] losses() {
-        return Arrays.copyOf(losses, step);
+        return trainer.losses();
     }
 
     /** Wall-clock nanoseconds of each step run by this trainer (0 for steps done before a resume). */
     public long[] stepNanos() {
-        return Arrays.copyOf(stepNanos, step);
+        return trainer.stepNanos();
     }
 
     /** Wall-clock nanoseconds of {@code phase} in each step run by this trainer (0 before a resume). */
-    public long[] phaseNanos(Phase phase) {
-        return Arrays.copyOf(phaseNanos[phase.ordinal()], step);
+    public long[] phaseNanos(ModelTrainer.Phase phase) {
+        return trainer.phaseNanos(phase);
     }
 
     /** A host-side copy of the full training state. */
     public TrainingState snapshot() {
-        return parameterSnapshot().withLosses(losses);
-    }
-
-    /**
-     * Weights and Adam moments at the current step, without the loss history: one engine call gathers them, one
-     * read copies them to the host (cheap enough for every step).
-     */
-    private ParameterSnapshot parameterSnapshot() {
-        NDList all = new NDList(params);
-        all.addAll(adam.state()); // means, then variances
-        float[] flat;
-        try (NDManager scope = manager.newSubManager()) {
-            NDList flattened = new NDList(all.size());
-            for (NDArray a : all) {
-                NDArray f = a.reshape(-1);
-                f.attach(scope);
-                flattened.add(f);
-            }
-            NDArray gathered = NDArrays.concat(flattened);
-            gathered.attach(scope);
-            flat = gathered.toFloatArray();
-        }
-        return new ParameterSnapshot(flat, step);
-    }
-
-    /**
-     * The parameter part of a {@link TrainingState} as one flat copy (parameters, Adam means, Adam variances, each
-     * in parameter order); the losses are attached, and the weights converted, only when it is saved.
-     */
-    private final class ParameterSnapshot {
-        private final float[] flat;
-        private final int step;
-
-        ParameterSnapshot(float[] flat, int step) {
-            this.flat = flat;
-            this.step = step;
-        }
-
-        int step() {
-            return step;
-        }
-
-        TrainingState withLosses(float[] all) {
-            int k = params.size();
-            float[][] parts = new float[3 * k][];
-            int offset = 0;
-            for (int i = 0; i < 3 * k; i++) {
-                int size = (int) params.get(i % k).getShape().size();
-                parts[i] = Arrays.copyOfRange(flat, offset, offset + size);
-                offset += size;
-            }
-            return new TrainingState(block.weightsFrom(Arrays.copyOfRange(parts, 0, k)),
-                    Arrays.copyOfRange(parts, k, 2 * k), Arrays.copyOfRange(parts, 2 * k, 3 * k), step,
-                    Arrays.copyOf(all, step));
-        }
+        return trainer.snapshot();
     }
 
     /**
@@ -219,85 +118,13 @@ public final class LsaTrainer {
     }
 
     /**
-     * Runs the remaining steps, checking {@code stop} after every step.
+     * Runs the remaining steps, checking {@code stop} after every step ({@link ModelTrainer#run}).
      *
      * @throws TrainingDivergedException on a NaN or infinite loss or gradient, after saving the last good state
-     * @throws TrainingInterruptedException when {@code stop} was requested, after finishing the current step and
-     *     saving it as an {@code interrupted} checkpoint (nothing is saved when the run had just saved that step)
+     * @throws TrainingInterruptedException when {@code stop} was requested, after saving an {@code interrupted}
+     *     checkpoint
      */
     public void run(StepListener listener, CheckpointSink sink, StopSignal stop) {
-        int savedStep = -1;
-        String savedWhere = null;
-        ParameterSnapshot lastGood = parameterSnapshot();
-        try (BatchPrefetcher batches = new BatchPrefetcher(manager, sampler, config, sampleAhead)) {
-            while (step < config.steps()) {
-                long t0 = System.nanoTime();
-                // the state this step starts from
-                ParameterSnapshot current = step == lastGood.step() ? lastGood : parameterSnapshot();
-                long copied = System.nanoTime();
-                double lr = config.learningRate(step);
-                double loss;
-                try (BatchPrefetcher.Batch drawn = batches.take(step); NDManager scope = manager.newSubManager()) {
-                    PromptBatch batch = drawn.batch();
-                    long sampled = System.nanoTime();
-                    NDArray lossArray;
-                    long forwarded;
-                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                        NDArray preds = block.predict(batch.tokens()); // [B]
-                        lossArray = preds.sub(batch.targets()).square().mean(); // MSE, no 1/2
-                        forwarded = System.nanoTime();
-                        gc.backward(lossArray);
-                    }
-                    long backwarded = System.nanoTime();
-                    NDList grads = new NDList(params.size());
-                    NDList flat = new NDList(params.size());
-                    for (NDArray p : params) {
-                        NDArray g = p.getGradient();
-                        g.attach(scope);
-                        grads.add(g);
-                        flat.add(g.reshape(-1));
-                    }
-                    // the loss and the squared gradient norm in one host read
-                    float[] read = NDArrays.stack(new NDList(lossArray,
-                            NDArrays.concat(flat).square().sum())).toFloatArray();
-                    loss = read[0];
-                    double sq = read[1];
-                    long synced = System.nanoTime();
-                    if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
-                        String what = !Double.isFinite(loss) ? "the loss is " + loss : "a gradient is not finite";
-                        String where = sink.save(lastGood.withLosses(losses), "diverged");
-                        throw new TrainingDivergedException(step, what,
-                                "The last good state (after step " + lastGood.step() + ") was saved to " + where);
-                    }
-                    double norm = Math.sqrt(sq);
-                    double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
-                    adam.update(params, grads, lr, scale);
-                    for (NDArray g : grads) {
-                        g.muli(0); // gradients accumulate in libtorch: reset them for the next step
-                    }
-                    long updated = System.nanoTime();
-                    phaseNanos[Phase.STATE_COPY.ordinal()][step] = copied - t0;
-                    phaseNanos[Phase.SAMPLING.ordinal()][step] = sampled - copied;
-                    phaseNanos[Phase.FORWARD.ordinal()][step] = forwarded - sampled;
-                    phaseNanos[Phase.BACKWARD.ordinal()][step] = backwarded - forwarded;
-                    phaseNanos[Phase.HOST_SYNC.ordinal()][step] = synced - backwarded;
-                    phaseNanos[Phase.OPTIMIZER.ordinal()][step] = updated - synced;
-                }
-                lastGood = current; // its loss and gradients were finite
-                losses[step] = (float) loss;
-                stepNanos[step] = System.nanoTime() - t0;
-                step++;
-                listener.onStep(step, loss, lr);
-                if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < config.steps()) {
-                    savedWhere = sink.save(snapshot(), "intermediate");
-                    savedStep = step;
-                }
-                if (stop.requested() && step < config.steps()) {
-                    String where = savedStep == step && savedWhere != null ? savedWhere
-                            : sink.save(snapshot(), "interrupted");
-                    throw new TrainingInterruptedException(step, stop.reason(), where);
-                }
-            }
-        }
+        trainer.run(listener, sink, stop);
     }
 }

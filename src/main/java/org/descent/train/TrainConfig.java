@@ -15,9 +15,13 @@ package org.descent.train;
  * @param minLrFraction final learning rate of the cosine schedule as a fraction of lr, in [0, 1]
  * @param seed run seed: batches, initialisation and evaluation prompts derive from it
  * @param checkpointEvery write an intermediate checkpoint every this many steps; 0 writes only the final one
+ * @param curriculum Garg et al.'s curriculum over input dimensions and context points (GPT-2 only), or null for none
+ *     (left out of the JSON then)
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record TrainConfig(int steps, int batchSize, double lr, double beta1, double beta2, double epsilon,
-        double clipNorm, String schedule, int warmupSteps, double minLrFraction, long seed, int checkpointEvery) {
+        double clipNorm, String schedule, int warmupSteps, double minLrFraction, long seed, int checkpointEvery,
+        Curriculum curriculum) {
 
     public static final String CONSTANT = "constant";
     public static final String COSINE = "cosine";
@@ -59,6 +63,13 @@ public record TrainConfig(int steps, int batchSize, double lr, double beta1, dou
         }
     }
 
+    /** Without a curriculum. */
+    public TrainConfig(int steps, int batchSize, double lr, double beta1, double beta2, double epsilon,
+            double clipNorm, String schedule, int warmupSteps, double minLrFraction, long seed, int checkpointEvery) {
+        this(steps, batchSize, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps, minLrFraction, seed,
+                checkpointEvery, null);
+    }
+
     /** Adam, lr 1e-3, batch 2048 (von Oswald et al.), cosine decay, seed 0. */
     public static TrainConfig defaults() {
         return new TrainConfig(4000, 2048, 1e-3, 0.9, 0.999, 1e-8, 10.0, COSINE, 0, 0.0, 0L, 0);
@@ -66,17 +77,22 @@ public record TrainConfig(int steps, int batchSize, double lr, double beta1, dou
 
     public TrainConfig withSteps(int s) {
         return new TrainConfig(s, batchSize, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps,
-                minLrFraction, seed, checkpointEvery);
+                minLrFraction, seed, checkpointEvery, curriculum);
     }
 
     public TrainConfig withBatch(int b) {
         return new TrainConfig(steps, b, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps, minLrFraction,
-                seed, checkpointEvery);
+                seed, checkpointEvery, curriculum);
     }
 
     public TrainConfig withSeed(long s) {
         return new TrainConfig(steps, batchSize, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps,
-                minLrFraction, s, checkpointEvery);
+                minLrFraction, s, checkpointEvery, curriculum);
+    }
+
+    public TrainConfig withCurriculum(Curriculum c) {
+        return new TrainConfig(steps, batchSize, lr, beta1, beta2, epsilon, clipNorm, schedule, warmupSteps,
+                minLrFraction, seed, checkpointEvery, c);
     }
 
     /** The learning rate used at step {@code step} (0-based). */
