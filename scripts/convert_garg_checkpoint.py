@@ -13,7 +13,7 @@ Output folder (created if needed; each file written atomically; existing files r
                                [E, 3E] (Conv1D, [in, out]), ..., _read_out.weight [1, E]); the buffers
                                attn.bias / attn.masked_bias and the unused token embedding _backbone.wte.weight
                                are dropped
-  config.json                  {"architecture": "gpt2", "layers", "heads", "width", "positions", "inputWidth",
+  config.json                  {"arch": "gpt2", "layers", "heads", "width", "positions", "inputWidth",
                                "layerNormEps", "layout": "interleaved", "source": {...}}
   model.safetensors.task.json  the task in descent's sidecar format: d = n_dims, n = the curriculum's final
                                points - 1 (else n_positions - 1), inputs gaussian N(0, I), noise 0, the function
@@ -380,7 +380,7 @@ def convert(source, out_dir, config_path=None, n_override=None, force=False, war
                    "config": config_path, "dropped": dropped}
     if train_step is not None:
         source_info["train_step"] = int(train_step)
-    config = {"architecture": "gpt2", "layers": arch["n_layer"], "heads": arch["n_head"], "width": arch["n_embd"],
+    config = {"arch": "gpt2", "layers": arch["n_layer"], "heads": arch["n_head"], "width": arch["n_embd"],
               "positions": 2 * arch["n_positions"], "inputWidth": arch["n_dims"], "layerNormEps": LAYER_NORM_EPS,
               "layout": "interleaved", "source": source_info}
     os.makedirs(out_dir, exist_ok=True)

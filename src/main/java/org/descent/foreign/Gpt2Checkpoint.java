@@ -36,7 +36,7 @@ import org.descent.util.Safetensors;
  *       a {@code module.} prefix (DataParallel) and Hugging Face's bare backbone names ({@code transformer.h.0.…},
  *       {@code h.0.…}, {@code wpe.weight}, {@code ln_f.…}) are mapped onto {@code _backbone.…} when no two keys
  *       collide;</li>
- *   <li>{@value #CONFIG_FILE}: {@code {"architecture": "gpt2", "layers": L, "heads": H, "width": E, "positions": P,
+ *   <li>{@value #CONFIG_FILE}: {@code {"arch": "gpt2", "layers": L, "heads": H, "width": E, "positions": P,
  *       "inputWidth": W, "layerNormEps": 1e-5, "layout": "interleaved"}} ({@code layerNormEps} optional,
  *       {@code source} an optional free-form object of provenance; any other key is an error);</li>
  *   <li>the task sidecar {@code model.safetensors.task.json} ({@link TaskSidecar}), whose {@code layout}, when given,
@@ -76,7 +76,7 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
     /** Keys of {@value #CONFIG_FILE}: required, then optional. */
     static final List<String> CONFIG_REQUIRED = List.of("layers", "heads", "width", "positions", "inputWidth",
             "layout");
-    static final List<String> CONFIG_OPTIONAL = List.of("architecture", "layerNormEps", "source");
+    static final List<String> CONFIG_OPTIONAL = List.of("arch", "architecture", "layerNormEps", "source");
     /** How many names a missing/unexpected-key message lists. */
     private static final int LIST_FIRST = 4;
     /** Keys that are state but not parameters: the causal-mask buffers and the unused token embedding. */
@@ -294,7 +294,7 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
     static Architecture readConfig(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file; a GPT-2 checkpoint needs its architecture, e.g."
-                    + " {\"architecture\": \"gpt2\", \"layers\": 12, \"heads\": 8, \"width\": 256, \"positions\": 202,"
+                    + " {\"arch\": \"gpt2\", \"layers\": 12, \"heads\": 8, \"width\": 256, \"positions\": 202,"
                     + " \"inputWidth\": 20, \"layout\": \"interleaved\"}");
         }
         JsonNode tree;
@@ -321,9 +321,11 @@ public record Gpt2Checkpoint(Path weightsFile, Path configFile, Gpt2Weights weig
                         + CONFIG_REQUIRED + ")");
             }
         }
-        if (tree.has("architecture") && !ARCHITECTURE.equals(tree.get("architecture").asText())) {
-            throw new IllegalArgumentException(file + ": architecture " + tree.get("architecture")
-                    + " is not supported; descent reads \"" + ARCHITECTURE + "\" (Garg et al.'s TransformerModel)");
+        for (String key : List.of("arch", "architecture")) { // "architecture": the same, as older files spell it
+            if (tree.has(key) && !ARCHITECTURE.equals(tree.get(key).asText())) {
+                throw new IllegalArgumentException(file + ": " + key + " " + tree.get(key) + " is not supported;"
+                        + " descent reads \"" + ARCHITECTURE + "\" (Garg et al.'s TransformerModel)");
+            }
         }
         double eps = Gpt2Config.LAYER_NORM_EPS;
         if (tree.has("layerNormEps")) {
