@@ -42,9 +42,11 @@ import org.descent.task.PromptSet;
  *       pooled over positions, fitted on the first {@code prompts} prompts of the fit split and applied to the first
  *       {@code prompts} of the judge split: ŷ^(l)_{b,k}.</li>
  *   <li><b>Iterates.</b> On the same judge prompts and positions, GD iterate t on the first k pairs
- *       (t on a log grid 1, 2, 3, 4, 6, 8, 12, … ≤ {@code gdMaxSteps}; step {@code gdStepSize}, or per prompt
- *       1/λ_max(S) when 0) and Iterative Newton iterate t = 1..{@code newtonMaxIterations}
- *       ({@link AlgorithmIterates}).</li>
+ *       (t on a log grid 1, 2, 3, 4, 6, 8, 12, … ≤ {@code gdMaxSteps}; step {@code gdStepSize} when > 0, else
+ *       <b>fitted on the fit split</b>: the per-prompt 1/λ_max(S) step or one fixed η shared by every layer and
+ *       position, whichever minimises {@code Σ_{l ≥ 1} min_t RD(l, t)} of the fit-split read-outs, see
+ *       {@link #fitStep}; GD's one free parameter, Newton has none) and Iterative Newton iterate
+ *       t = 1..{@code newtonMaxIterations} ({@link AlgorithmIterates}).</li>
  *   <li><b>SimE</b> (similarity of errors, Fu et al.): per judge prompt b, the error vectors over positions
  *       {@code e_b = (ŷ_{b,k} − y_{b,k})_k} of the read-out and of the iterate, their cosine, averaged over prompts:
  *       {@code SimE(l, t) = (1/J) Σ_b cos(e_b^(l), e_b^(t))} (0 for a zero error vector). Layer l's best match in a
@@ -74,6 +76,13 @@ import org.descent.task.PromptSet;
  *       0.72). Unless {@code log₁₀ RD_OLS(L) − log₁₀ min_t RD(L, t) ≥ minLog10Margin} on its interval (the matched
  *       iterate is closer than the limit), a consistent verdict is downgraded to inconclusive; the check never
  *       refutes.</li>
+ *   <li><b>competing-family check</b> (both): a read-out fitted to the label picks the label-best mix of what a
+ *       layer holds, so a layer holding a GD and a Newton iterate side by side was read as GD. For every layer and
+ *       every iterate t of both families, a read-out is fitted (fit split) to the iterate's prediction itself and
+ *       judged (judge split) by the decoding RD {@code DRD(l, t) = Σ (r_{l,t}(h) − ŷ_t)² / Σ ŷ_t²}. Unless
+ *       {@code min_l [log₁₀ min_t DRD_other(l, t) − log₁₀ min_t DRD_own(l, t)] ≥ minLog10Margin} on its interval
+ *       (every layer encodes its own family's best iterate better, by a factor 2, than any iterate of the
+ *       competitor), a consistent verdict is downgraded to inconclusive; the check never refutes.</li>
  * </ul>
  * The layer verdict is "gd-steps" or "newton-steps" when that hypothesis is consistent, else "inconclusive".
  * A random initialisation of the same architecture ({@link Controls#randomInit}) is analysed on the same prompts
@@ -125,7 +134,7 @@ public final class LayerIterationsProbe implements Probe {
      * @param ks prefix lengths (positions) compared, ascending
      * @param gdSteps GD iterates, ascending log grid
      * @param newtonIterations Newton iterates 1..T_N
-     * @param gdStepSize fixed GD step, or 0 for 1/λ_max(S) per prompt
+     * @param gdStepSize a given fixed GD step, or 0 to fit the step on the fit split ({@link #fitStep})
      */
     public record Settings(int[] ks, int[] gdSteps, int[] newtonIterations, double gdStepSize) {
         public Settings {
