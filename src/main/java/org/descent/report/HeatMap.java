@@ -7,6 +7,7 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.geom.AffineTransform;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -94,6 +95,19 @@ public final class HeatMap {
      * @param scale the colour range, or null for {@link Scale#symmetric} over {@code m}
      */
     public HeatMap(String title, double[][] m, Scale scale) {
+        this(title, m, scale, null);
+    }
+
+    /**
+     * Axis labels: a title and one label per row and per column (e.g. the values of two sweep axes) instead of the
+     * indices and "row i" / "column j".
+     */
+    public record Labels(String rowTitle, List<String> rows, String columnTitle, List<String> columns) {}
+
+    private Labels labels;
+
+    /** A heat map whose rows and columns are named by {@code labels} (null: indices). */
+    public HeatMap(String title, double[][] m, Scale scale, Labels labels) {
         if (m.length == 0 || m[0].length == 0) {
             throw new IllegalArgumentException("heat map \"" + title + "\": empty matrix");
         }
@@ -114,6 +128,10 @@ public final class HeatMap {
             }
         }
         this.title = blank == 0 ? title : title + " (" + blank + " NaN/Inf cell" + (blank == 1 ? "" : "s") + ", grey)";
+        if (labels != null && (labels.rows().size() != rows || labels.columns().size() != cols)) {
+            throw new IllegalArgumentException("heat map \"" + title + "\": labels do not match the matrix");
+        }
+        this.labels = labels;
     }
 
     public Scale scale() {
@@ -206,18 +224,18 @@ public final class HeatMap {
         fm = g.getFontMetrics();
         int step = Math.max(1, (int) Math.ceil(16.0 / cell));
         for (int i = 0; i < rows; i += step) {
-            String s = Integer.toString(i);
+            String s = labels != null ? labels.rows().get(i) : Integer.toString(i);
             g.drawString(s, LEFT - 6 - fm.stringWidth(s), TOP + i * cell + (cell + fm.getAscent() - fm.getDescent()) / 2);
         }
         for (int j = 0; j < cols; j += step) {
-            String s = Integer.toString(j);
+            String s = labels != null ? labels.columns().get(j) : Integer.toString(j);
             g.drawString(s, LEFT + j * cell + (cell - fm.stringWidth(s)) / 2, TOP + rows * cell + 4 + fm.getAscent());
         }
         g.setFont(base.deriveFont(12f));
         fm = g.getFontMetrics();
-        String colTitle = "column j";
+        String colTitle = labels != null ? labels.columnTitle() : "column j";
         g.drawString(colTitle, LEFT + (cols * cell - fm.stringWidth(colTitle)) / 2, TOP + rows * cell + 38);
-        String rowTitle = "row i";
+        String rowTitle = labels != null ? labels.rowTitle() : "row i";
         AffineTransform saved = g.getTransform();
         g.translate(LEFT - 36, TOP + (rows * cell + fm.stringWidth(rowTitle)) / 2.0);
         g.rotate(-Math.PI / 2);
