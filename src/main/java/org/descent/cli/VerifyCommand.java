@@ -106,7 +106,10 @@ final class VerifyCommand implements Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("checkpoint", trained.checkpoint().toString());
         extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(trained.checkpoint()));
-        extra.put("timings", Map.of("train_s", trained.seconds(), "train_step_ms_median", trained.medianStepMs()));
+        Map<String, Object> timings = new LinkedHashMap<>(); // ordered: the sweep table's columns follow it
+        timings.put("train_s", trained.seconds());
+        timings.put("train_step_ms_median", trained.medianStepMs());
+        extra.put("timings", timings);
         extra.put("training_cached", hit != null);
         if (hit != null) {
             extra.put("cached_train_s", hit.trainSeconds());

@@ -77,7 +77,11 @@ public final class ResultsTable {
         List<String> cols = new ArrayList<>();
         // fixed order: identity and status, axes, config, verdicts, metrics, timings, provenance
         for (String prefix : new String[] {"#id", "#axis", "config.", "verdict", "metric.", "#timing", "#prov"}) {
-            for (String n : names) {
+            List<String> inGroup = new ArrayList<>(names);
+            if (prefix.equals("#timing")) {
+                inGroup.sort(null); // manifests may list timings in any order
+            }
+            for (String n : inGroup) {
                 if (!cols.contains(n) && group(n, sweep).equals(prefix)) {
                     cols.add(n);
                 }
