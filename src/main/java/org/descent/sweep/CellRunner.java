@@ -81,11 +81,12 @@ public final class CellRunner {
             return new Result(Outcome.BUSY, 0, null);
         }
         try {
-            SweepDir.State now = sweep.state(index);
-            if (now == SweepDir.State.OK) {
+            // the published record only: never open our own .lock again (see Claim)
+            var rec = sweep.record(index);
+            if (rec != null && "ok".equals(rec.path("status").asText())) {
                 return new Result(Outcome.DONE, 0, null);
             }
-            if (now == SweepDir.State.FAILED) {
+            if (rec != null || Files.exists(sweep.published(index))) {
                 retire(sweep.published(index));
             }
             return execute(sweep, index, noCache, invoker, claim, console);
@@ -171,7 +172,7 @@ public final class CellRunner {
             return false;
         }
         try {
-            if (sweep.state(index) != SweepDir.State.PENDING) {
+            if (Files.exists(sweep.published(index))) {
                 return false;
             }
             Map<String, Object> rec = new LinkedHashMap<>();
@@ -308,8 +309,20 @@ public final class CellRunner {
         }
     }
 
-    /** A held claim on a cell: its staging folder and the OS lock inside it. */
+    /** Whether this JVM holds the claim on {@code staging} (then its lock file must not be opened here). */
+    static boolean heldHere(Path staging) {
+        return Claim.HELD.contains(staging.toAbsolutePath().normalize());
+    }
+
+    /**
+     * A held claim on a cell: its staging folder and the OS lock inside it.
+     *
+     * <p>POSIX record locks belong to the process, and closing any descriptor of the file drops them all: so this JVM
+     * never opens the lock file of a claim it holds (to test it, say); {@link #HELD} tells it which those are.
+     */
     static final class Claim {
+        static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         private final Path staging;
         private final FileChannel channel;
         private final FileLock lock;
@@ -351,6 +364,7 @@ public final class CellRunner {
                     }
                     ch.write(java.nio.ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " host " + host()
                             + "\n").getBytes(StandardCharsets.US_ASCII)));
+                    HELD.add(staging.toAbsolutePath().normalize());
                     return new Claim(staging, ch, l);
                 } catch (IOException e) {
                     try {
@@ -368,6 +382,9 @@ public final class CellRunner {
 
         /** Removes a staging folder whose writer is gone; false when a live worker holds it. */
         private static boolean removeIfStale(Path staging) {
+            if (heldHere(staging)) {
+                return false;
+            }
             Path lockFile = staging.resolve(".lock");
             if (!Files.exists(lockFile)) {
                 try {
@@ -439,6 +456,8 @@ public final class CellRunner {
                 channel.close();
             } catch (IOException e) {
                 // the OS drops the lock with the process at the latest
+            } finally {
+                HELD.remove(staging.toAbsolutePath().normalize());
             }
         }
     }

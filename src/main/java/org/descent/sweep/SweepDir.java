@@ -244,10 +244,13 @@ public final class SweepDir {
         if (!Files.isDirectory(staging)) {
             return State.PENDING;
         }
-        return lockHeld(staging.resolve(".lock")) ? State.RUNNING : State.STALE;
+        return CellRunner.heldHere(staging) || lockHeld(staging.resolve(".lock")) ? State.RUNNING : State.STALE;
     }
 
-    /** Whether a live process (this one included) holds the lock on {@code lockFile}. */
+    /**
+     * Whether a live process holds the lock on {@code lockFile}. Never call it on a lock this JVM holds: closing the
+     * descriptor it opens would drop that lock (POSIX); {@link #state} asks {@link CellRunner#heldHere} first.
+     */
     static boolean lockHeld(Path lockFile) {
         if (!Files.exists(lockFile)) {
             return true; // being created this instant (or by a killed process: then it is stale after a grace time)
