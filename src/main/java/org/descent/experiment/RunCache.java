@@ -115,7 +115,11 @@ public final class RunCache {
                 .toString());
         e.put("code_version", codeVersion());
         e.put("device", device.getDeviceType());
-        e.put("config", Map.of("task", cfg.task(), "model", cfg.model(), "train", cfg.train()));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("task", cfg.task());
+        config.put("model", cfg.model());
+        config.put("train", cfg.train());
+        e.put("config", config);
         e.put("train_s", trainSeconds);
         e.put("train_step_ms_median", medianStepMs);
         e.put("created", Instant.now().toString());

@@ -81,8 +81,11 @@ public final class SweepDir {
             m.put("config", c.config());
             list.add(m);
         }
-        String identity = sha256(Json.write(Map.of("command", spec.command(), "cells", list, "models_dir",
-                String.valueOf(p.get("models_dir")))));
+        Map<String, Object> id = new java.util.TreeMap<>(); // a fixed order: Map.of's differs from JVM to JVM
+        id.put("command", spec.command());
+        id.put("cells", list);
+        id.put("models_dir", String.valueOf(p.get("models_dir")));
+        String identity = sha256(Json.write(id));
         p.put("plan_sha256", identity);
         p.put("cells", list);
         Path planFile = dir.resolve(PLAN);
