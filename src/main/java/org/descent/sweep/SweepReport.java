@@ -177,7 +177,7 @@ public final class SweepReport {
                     for (String h : hyp) {
                         String maj = majority(g.rows(), h);
                         if (maj.startsWith("consistent") || maj.startsWith("supported") || maj.startsWith("pass")) {
-                            hold.add(h.substring("verdict.".length()));
+                            hold.add(h.substring("verdict.".length()).replaceFirst("^hypotheses\\.", ""));
                         }
                     }
                     return hold.isEmpty() ? "none" : String.join(", ", hold);
