@@ -218,7 +218,7 @@ public final class SweepDir {
         if (!command.equals("compare")) {
             args.add("-q");
         }
-        if (noCache && command.equals("verify")) {
+        if (noCache && (command.equals("verify") || command.equals("reproduce"))) {
             args.add("--no-cache");
         }
         return args;

@@ -60,6 +60,13 @@ class RunCacheTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("trained in"), r.out());
 
+        // the preset runner (verify --seeds, reproduce) reuses it too: seed 0 is cached, seed 1 trains
+        r = TestSupport.cli("verify", "--config", config.toString(), "--seeds", "2", "--models-dir",
+                ws.modelsDir().toString(), "--reports-dir", ws.reportsDir().toString(), "-q");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(seed 0): reusing checkpoint") && r.out().contains("training 1-layer LSA (seed 1"),
+                r.out());
+
         // a damaged checkpoint is a miss with the reason, never a wrong reuse
         Path params = Files.list(t.checkpoint()).filter(p -> p.toString().endsWith(".params")).findFirst()
                 .orElseThrow();
