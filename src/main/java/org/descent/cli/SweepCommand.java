@@ -93,7 +93,7 @@ final class SweepCommand implements Runnable {
 
     /** Rough seconds per cell on one core (README "Sweeps": the estimate). */
     static double estimateSeconds(SweepSpec s, Cell c) {
-        double startup = 4;
+        double startup = 9; // JVM, libtorch, report figures: measured 8-12 s per small verify cell on 2 cores
         switch (s.command()) {
             case "verify" -> {
                 var cfg = org.descent.experiment.ExperimentConfig.fromJson(c.config(), "cell");
