@@ -989,12 +989,12 @@ public final class LayerIterationsProbe implements Probe {
         if (m.length == 0 || m[0].length != iterations.length) {
             return Plots.heatMap(title, m, scale);
         }
-        String[] rows = new String[m.length];
-        for (int l = 0; l < rows.length; l++) {
-            rows[l] = Integer.toString(l);
+        List<String> rows = new ArrayList<>();
+        for (int l = 0; l < m.length; l++) {
+            rows.add(Integer.toString(l));
         }
-        String[] cols = java.util.Arrays.stream(iterations).mapToObj(Integer::toString).toArray(String[]::new);
-        return new HeatMap(title, m, scale).axes("layer (0 = input)", rows, column, cols).figure();
+        List<String> cols = java.util.Arrays.stream(iterations).mapToObj(Integer::toString).toList();
+        return new HeatMap(title, m, scale, new HeatMap.Labels("layer (0 = input)", rows, column, cols)).figure();
     }
 
     /** Metrics of one analysis. */
