@@ -17,11 +17,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.descent.util.AtomicFiles;
 import org.descent.util.Json;
 import org.descent.util.Schema;
@@ -255,20 +253,7 @@ public final class CellRunner {
     }
 
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // best effort
-        }
+        org.descent.util.RunDirectory.deleteTree(dir);
     }
 
     /** Writes to several streams; the console one may be null. */
