@@ -98,7 +98,12 @@ public final class Gpt2Model implements TrainableModel {
         if (!layout.predictsEveryPrefix()) {
             return new NDList(outputs.get(new NDIndex(":, " + at[0])), targets);
         }
-        NDArray index = tokens.getManager().create(java.util.Arrays.stream(at).asLongStream().toArray());
+        // An engine-owned copy: autograd keeps the index for the backward pass, and an array made from Java memory
+        // may lose that memory to the garbage collector before then (seen as runs that differ between processes,
+        // or a non-finite gradient, only when a collection falls between forward and backward).
+        NDArray fromJava = tokens.getManager().create(java.util.Arrays.stream(at).asLongStream().toArray());
+        NDArray index = fromJava.duplicate();
+        fromJava.close();
         NDArray preds = outputs.get(new NDIndex(":, {}", index)); // [B, N+1]
         long b = tokens.getShape().get(0);
         NDArray labels = NDArrays.concat(new NDList(tokens.get(new NDIndex(":, :" + n + ", -1")),

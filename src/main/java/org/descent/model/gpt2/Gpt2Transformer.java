@@ -87,7 +87,7 @@ public final class Gpt2Transformer {
             NDArray q = heads(split.get(0), batch, t, heads, hw); // [B, H, T, h]
             NDArray k = heads(split.get(1), batch, t, heads, hw);
             NDArray v = heads(split.get(2), batch, t, heads, hw);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask); // [B, H, T, T]
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(constant(q, scale)).add(mask); // [B, H, T, T]
             NDArray pattern = scores.softmax(-1);
             if (keep) {
                 patterns.add(pattern);
@@ -129,8 +129,21 @@ public final class Gpt2Transformer {
 
     /** GPT-2's {@code gelu_new}: {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}. */
     static NDArray geluNew(NDArray x) {
-        NDArray inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(GELU_SCALE);
-        return x.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = x.add(x.mul(x).mul(x).mul(constant(x, 0.044715))).mul(constant(x, GELU_SCALE));
+        return x.mul(inner.tanh().add(constant(x, 1))).mul(constant(x, 0.5));
+    }
+
+    /**
+     * The scalar {@code v} as an engine-owned array of {@code like}'s type and device. Never multiply by a Java number
+     * ({@code x.mul(0.5)}) on a differentiable path: DJL makes the number an array over Java memory and closes it
+     * after the op, while autograd keeps it for the backward pass, so a garbage collection between forward and
+     * backward frees what the backward pass reads (training then differed between processes, or hit a non-finite
+     * gradient, whenever a collection fell in between).
+     */
+    static NDArray constant(NDArray like, double v) {
+        try (NDArray java = like.getManager().create(v)) { // float64, over Java memory
+            return java.toType(like.getDataType(), true).toDevice(like.getDevice(), false); // an engine-owned copy
+        }
     }
 
     private static NDArray get(Map<String, NDArray> p, String name) {

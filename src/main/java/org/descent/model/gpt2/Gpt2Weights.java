@@ -89,7 +89,13 @@ public record Gpt2Weights(Gpt2Config config, Map<String, float[]> values) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, float[]> e : values.entrySet()) {
             NDArray a = manager.create(e.getValue(), shape(e.getKey()));
-            out.put(e.getKey(), type == DataType.FLOAT32 ? a : a.toType(type, false));
+            // A copy made by the engine: an array created from Java memory may keep that buffer, whose alignment
+            // changes from process to process, and MKL's GEMM kernels sum in an alignment-dependent order, so
+            // training on such weights was not bitwise reproducible across processes. The engine's allocator aligns
+            // every tensor to 64 bytes.
+            NDArray owned = type == DataType.FLOAT32 ? a.duplicate() : a.toType(type, true);
+            a.close();
+            out.put(e.getKey(), owned);
         }
         return out;
     }
