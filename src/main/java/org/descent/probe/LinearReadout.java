@@ -32,35 +32,57 @@ public record LinearReadout(double intercept, double[] coefficients) {
      * @param labels {@code [P]}
      */
     public static LinearReadout fit(double[][] features, double[] labels) {
+        return fitAll(features, new double[][] {labels})[0];
+    }
+
+    /**
+     * Fits one read-out per target from the same features, sharing one decomposition (e.g. a layer decoded to
+     * every iterate of an algorithm).
+     *
+     * @param features {@code [P][D_h]}
+     * @param targets {@code [T][P]}
+     * @return {@code [T]} read-outs
+     */
+    public static LinearReadout[] fitAll(double[][] features, double[][] targets) {
         int p = features.length;
-        if (p == 0 || p != labels.length) {
-            throw new IllegalArgumentException("read-out: " + p + " feature rows for " + labels.length + " labels");
+        for (double[] labels : targets) {
+            if (p == 0 || p != labels.length) {
+                throw new IllegalArgumentException("read-out: " + p + " feature rows for " + labels.length
+                        + " labels");
+            }
         }
         int w = features[0].length;
         if (p <= w + 1) {
             throw new IllegalArgumentException("read-out: " + p + " rows cannot fit " + (w + 1)
                     + " coefficients out of sample; use more prompts");
         }
+        int nt = targets.length;
         DMatrixRMaj a = new DMatrixRMaj(p, w + 1); // [P, 1 + D_h]
-        DMatrixRMaj y = new DMatrixRMaj(p, 1);
+        DMatrixRMaj y = new DMatrixRMaj(p, nt); // [P, T]
         for (int i = 0; i < p; i++) {
             a.set(i, 0, 1.0);
             for (int j = 0; j < w; j++) {
                 a.set(i, j + 1, features[i][j]);
             }
-            y.set(i, 0, labels[i]);
+            for (int t = 0; t < nt; t++) {
+                y.set(i, t, targets[t][i]);
+            }
         }
         LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.pseudoInverse(true);
         if (!solver.setA(a)) {
             throw new IllegalStateException("read-out: least squares failed");
         }
-        DMatrixRMaj c = new DMatrixRMaj(w + 1, 1);
+        DMatrixRMaj c = new DMatrixRMaj(w + 1, nt);
         solver.solve(y, c);
-        double[] coef = new double[w];
-        for (int j = 0; j < w; j++) {
-            coef[j] = c.get(j + 1, 0);
+        LinearReadout[] out = new LinearReadout[nt];
+        for (int t = 0; t < nt; t++) {
+            double[] coef = new double[w];
+            for (int j = 0; j < w; j++) {
+                coef[j] = c.get(j + 1, t);
+            }
+            out[t] = new LinearReadout(c.get(0, t), coef);
         }
-        return new LinearReadout(c.get(0, 0), coef);
+        return out;
     }
 
     /** The read-out of one vector {@code [D_h]}. */

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * A heat map of a matrix drawn with Java2D (so the same drawing gives the PNG and the SVG): row 0 at the top as in
- * the matrix, labelled axes ("row i", "column j"), a colour bar with ticks, values printed in the cells (white on dark
+ * the matrix, labelled axes ("row i", "column j" unless {@link #axes} names them), a colour bar with ticks, values printed in the cells (white on dark
  * cells, black on light ones) and a diverging colour scale centred on 0, so white means 0 in every map. Maps that are
  * meant to be compared (Γ_fit beside Γ*) are drawn with one {@link Scale} so that one colour means one value in both.
  * Non-finite cells are drawn grey with their value written in.
@@ -87,6 +87,10 @@ public final class HeatMap {
     private final int rows;
     private final int cols;
     private final int cell;
+    private String rowTitle = "row i";
+    private String colTitle = "column j";
+    private String[] rowLabels;
+    private String[] colLabels;
 
     /**
      * @param title the figure title (a note is added when cells are not finite)
@@ -114,6 +118,27 @@ public final class HeatMap {
             }
         }
         this.title = blank == 0 ? title : title + " (" + blank + " NaN/Inf cell" + (blank == 1 ? "" : "s") + ", grey)";
+    }
+
+    /**
+     * Names the axes and their ticks (default "row i" / "column j" and indices from 0).
+     *
+     * @param rowAxis title of the vertical axis
+     * @param rowTicks one label per row, or null for indices
+     * @param colAxis title of the horizontal axis
+     * @param colTicks one label per column, or null for indices
+     * @return this heat map
+     */
+    public HeatMap axes(String rowAxis, String[] rowTicks, String colAxis, String[] colTicks) {
+        if (rowTicks != null && rowTicks.length != rows || colTicks != null && colTicks.length != cols) {
+            throw new IllegalArgumentException("heat map \"" + title + "\": " + rows + " rows and " + cols
+                    + " columns need as many tick labels");
+        }
+        this.rowTitle = java.util.Objects.requireNonNull(rowAxis, "rowAxis");
+        this.colTitle = java.util.Objects.requireNonNull(colAxis, "colAxis");
+        this.rowLabels = rowTicks == null ? null : rowTicks.clone();
+        this.colLabels = colTicks == null ? null : colTicks.clone();
+        return this;
     }
 
     public Scale scale() {
@@ -206,18 +231,24 @@ public final class HeatMap {
         fm = g.getFontMetrics();
         int step = Math.max(1, (int) Math.ceil(16.0 / cell));
         for (int i = 0; i < rows; i += step) {
-            String s = Integer.toString(i);
+            String s = rowLabels == null ? Integer.toString(i) : rowLabels[i];
             g.drawString(s, LEFT - 6 - fm.stringWidth(s), TOP + i * cell + (cell + fm.getAscent() - fm.getDescent()) / 2);
         }
-        for (int j = 0; j < cols; j += step) {
-            String s = Integer.toString(j);
+        int colStep = step;
+        if (colLabels != null) {
+            int widest = 0;
+            for (String label : colLabels) {
+                widest = Math.max(widest, fm.stringWidth(label));
+            }
+            colStep = Math.max(step, (int) Math.ceil((widest + 6.0) / cell));
+        }
+        for (int j = 0; j < cols; j += colStep) {
+            String s = colLabels == null ? Integer.toString(j) : colLabels[j];
             g.drawString(s, LEFT + j * cell + (cell - fm.stringWidth(s)) / 2, TOP + rows * cell + 4 + fm.getAscent());
         }
         g.setFont(base.deriveFont(12f));
         fm = g.getFontMetrics();
-        String colTitle = "column j";
         g.drawString(colTitle, LEFT + (cols * cell - fm.stringWidth(colTitle)) / 2, TOP + rows * cell + 38);
-        String rowTitle = "row i";
         AffineTransform saved = g.getTransform();
         g.translate(LEFT - 36, TOP + (rows * cell + fm.stringWidth(rowTitle)) / 2.0);
         g.rotate(-Math.PI / 2);

@@ -42,9 +42,11 @@ import org.descent.task.PromptSet;
  *       pooled over positions, fitted on the first {@code prompts} prompts of the fit split and applied to the first
  *       {@code prompts} of the judge split: ŷ^(l)_{b,k}.</li>
  *   <li><b>Iterates.</b> On the same judge prompts and positions, GD iterate t on the first k pairs
- *       (t on a log grid 1, 2, 3, 4, 6, 8, 12, … ≤ {@code gdMaxSteps}; step {@code gdStepSize}, or per prompt
- *       1/λ_max(S) when 0) and Iterative Newton iterate t = 1..{@code newtonMaxIterations}
- *       ({@link AlgorithmIterates}).</li>
+ *       (t on a log grid 1, 2, 3, 4, 6, 8, 12, … ≤ {@code gdMaxSteps}; step {@code gdStepSize} when > 0, else
+ *       <b>fitted on the fit split</b>: the per-prompt 1/λ_max(S) step or one fixed η shared by every layer and
+ *       position, whichever minimises {@code Σ_{l ≥ 1} min_t RD(l, t)} of the fit-split read-outs, see
+ *       {@link #fitStep}; GD's one free parameter, Newton has none) and Iterative Newton iterate
+ *       t = 1..{@code newtonMaxIterations} ({@link AlgorithmIterates}).</li>
  *   <li><b>SimE</b> (similarity of errors, Fu et al.): per judge prompt b, the error vectors over positions
  *       {@code e_b = (ŷ_{b,k} − y_{b,k})_k} of the read-out and of the iterate, their cosine, averaged over prompts:
  *       {@code SimE(l, t) = (1/J) Σ_b cos(e_b^(l), e_b^(t))} (0 for a zero error vector). Layer l's best match in a
@@ -74,6 +76,13 @@ import org.descent.task.PromptSet;
  *       0.72). Unless {@code log₁₀ RD_OLS(L) − log₁₀ min_t RD(L, t) ≥ minLog10Margin} on its interval (the matched
  *       iterate is closer than the limit), a consistent verdict is downgraded to inconclusive; the check never
  *       refutes.</li>
+ *   <li><b>competing-family check</b> (both): a read-out fitted to the label picks the label-best mix of what a
+ *       layer holds, so a layer holding a GD and a Newton iterate side by side was read as GD. For every layer and
+ *       every iterate t of both families, a read-out is fitted (fit split) to the iterate's prediction itself and
+ *       judged (judge split) by the decoding RD {@code DRD(l, t) = Σ (r_{l,t}(h) − ŷ_t)² / Σ ŷ_t²}. Unless
+ *       {@code min_l [log₁₀ min_t DRD_other(l, t) − log₁₀ min_t DRD_own(l, t)] ≥ minLog10Margin} on its interval
+ *       (every layer encodes its own family's best iterate better, by a factor 2, than any iterate of the
+ *       competitor), a consistent verdict is downgraded to inconclusive; the check never refutes.</li>
  * </ul>
  * The layer verdict is "gd-steps" or "newton-steps" when that hypothesis is consistent, else "inconclusive".
  * A random initialisation of the same architecture ({@link Controls#randomInit}) is analysed on the same prompts
@@ -125,7 +134,7 @@ public final class LayerIterationsProbe implements Probe {
      * @param ks prefix lengths (positions) compared, ascending
      * @param gdSteps GD iterates, ascending log grid
      * @param newtonIterations Newton iterates 1..T_N
-     * @param gdStepSize fixed GD step, or 0 for 1/λ_max(S) per prompt
+     * @param gdStepSize a given fixed GD step, or 0 to fit the step on the fit split ({@link #fitStep})
      */
     public record Settings(int[] ks, int[] gdSteps, int[] newtonIterations, double gdStepSize) {
         public Settings {
@@ -135,6 +144,27 @@ public final class LayerIterationsProbe implements Probe {
             ks = ks.clone();
             gdSteps = gdSteps.clone();
             newtonIterations = newtonIterations.clone();
+        }
+    }
+
+    /**
+     * How the GD step was chosen. GD gets this one fitted parameter; Newton (α_b = 1/λ_max(S_b)² per prompt) none.
+     *
+     * @param eta the step used: a fixed step, or 0 for the per-prompt 1/λ_max(S_b)
+     * @param fitted whether it was fitted on the fit split ({@code gdStepSize} 0), else given
+     * @param objective the fit-split objective {@code Σ_{l ≥ 1} min_t RD_fit(l, t)} at eta (NaN when given)
+     * @param perPromptObjective the objective of the per-prompt 1/λ_max step (NaN when given)
+     * @param typicalStep η₀, the median of 1/λ_max(S) over the fit prompts at the largest k: the fixed steps tried
+     *     are η₀ · 2^(i/2), i = −16..2, refined by golden-section search (NaN when given)
+     * @param bestFixedStep the best fixed step found, whether or not it won (NaN when given)
+     * @param bestFixedObjective its objective (NaN when given)
+     * @param evaluations candidate steps tried
+     */
+    public record StepFit(double eta, boolean fitted, double objective, double perPromptObjective,
+            double typicalStep, double bestFixedStep, double bestFixedObjective, int evaluations) {
+        /** The step as reported: a number, or the per-prompt rule. */
+        public Object describe() {
+            return eta > 0 ? (Object) eta : "1/lambda_max(S) per prompt";
         }
     }
 
@@ -149,9 +179,16 @@ public final class LayerIterationsProbe implements Probe {
      * @param power per-prompt {@code Σ_k (ŷ^(l))²}, {@code [L+1][J]}
      * @param readoutMse read-out MSE on the judge prompts per layer {@code [L+1]}
      * @param labelPower mean squared label on the judge prompts (the zero predictor's MSE)
+     * @param step how the GD step was chosen
+     * @param decGd per-prompt squared errors {@code Σ_k (r_{l,t}(h) − ŷ_t)²} of a read-out fitted (on the fit split)
+     *     to GD iterate t itself, not to the label, {@code [L+1][T_GD][J]}
+     * @param decGdPower per-prompt {@code Σ_k ŷ_t²} of GD iterate t, {@code [T_GD][J]}
+     * @param decNewton the same for Newton {@code [L+1][T_N][J]}
+     * @param decNewtonPower the same for Newton {@code [T_N][J]}
      */
     public record Analysis(double[][][] cosGd, double[][][] cosNewton, double[][][] sqGd, double[][][] sqNewton,
-            double[][][] sqOls, double[][] power, double[] readoutMse, double labelPower) {
+            double[][][] sqOls, double[][] power, double[] readoutMse, double labelPower, StepFit step,
+            double[][][] decGd, double[][] decGdPower, double[][][] decNewton, double[][] decNewtonPower) {
         public int layers() {
             return cosGd.length - 1;
         }
@@ -192,21 +229,17 @@ public final class LayerIterationsProbe implements Probe {
         double[][] y = PrefixEvaluation.targets(judge, model.layout(), ks); // [K][J]
         int layers = fitStates.length;
         int kk = ks.length;
+        int f = fit.size();
         int j = judge.size();
         double[][][] readout = new double[layers][kk][j]; // [L+1][K][J]
+        double[][][] readoutFit = new double[layers][kk][f]; // [L+1][K][F], in-sample: used only to fit the step
         double[] mse = new double[layers];
         for (int l = 0; l < layers; l++) {
-            List<double[]> rows = new ArrayList<>();
-            List<Double> labels = new ArrayList<>();
+            LinearReadout r = LinearReadout.fit(pooled(fitStates[l]), pooled(yFit));
             for (int k = 0; k < kk; k++) {
-                for (int b = 0; b < fit.size(); b++) {
-                    rows.add(fitStates[l][k][b]);
-                    labels.add(yFit[k][b]);
+                for (int b = 0; b < f; b++) {
+                    readoutFit[l][k][b] = r.apply(fitStates[l][k][b]);
                 }
-            }
-            LinearReadout r = LinearReadout.fit(rows.toArray(new double[0][]),
-                    labels.stream().mapToDouble(Double::doubleValue).toArray());
-            for (int k = 0; k < kk; k++) {
                 for (int b = 0; b < j; b++) {
                     readout[l][k][b] = r.apply(judgeStates[l][k][b]);
                     double e = readout[l][k][b] - y[k][b];
@@ -214,10 +247,13 @@ public final class LayerIterationsProbe implements Probe {
                 }
             }
         }
-        double[][][] gd = iterates(judge, model, s, true); // [T_GD][K][J]
-        double[][][] newton = iterates(judge, model, s, false); // [T_N][K][J]
-        double[][][] gdCal = calibrated(iterates(fit, model, s, true), yFit, gd);
-        double[][][] newtonCal = calibrated(iterates(fit, model, s, false), yFit, newton);
+        StepFit step = fitStep(model, fit, s, readoutFit, yFit);
+        double[][][] gdFit = iterates(fit, model, s, true, step.eta()); // [T_GD][K][F]
+        double[][][] newtonFit = iterates(fit, model, s, false, 0); // [T_N][K][F]
+        double[][][] gd = iterates(judge, model, s, true, step.eta()); // [T_GD][K][J]
+        double[][][] newton = iterates(judge, model, s, false, 0); // [T_N][K][J]
+        double[][][] gdCal = calibrated(gdFit, yFit, gd);
+        double[][][] newtonCal = calibrated(newtonFit, yFit, newton);
         double[][][] olsCal = calibrated(limit(fit, model, s), yFit, limit(judge, model, s));
         double power = 0;
         for (int k = 0; k < kk; k++) {
@@ -225,27 +261,174 @@ public final class LayerIterationsProbe implements Probe {
                 power += y[k][b] * y[k][b] / (kk * j);
             }
         }
-        double[][] readoutPower = new double[layers][j];
+        double[][] readoutPower = powers(readout);
+        // Decodability: each layer read out to each iterate itself (fit split), judged on the judge split.
+        int tg = gd.length;
+        int tn = newton.length;
+        double[][][] decGd = new double[layers][tg][j];
+        double[][][] decNewton = new double[layers][tn][j];
+        double[][] targets = new double[tg + tn][];
+        for (int t = 0; t < tg; t++) {
+            targets[t] = pooled(gdFit[t]);
+        }
+        for (int t = 0; t < tn; t++) {
+            targets[tg + t] = pooled(newtonFit[t]);
+        }
         for (int l = 0; l < layers; l++) {
-            for (int k = 0; k < kk; k++) {
-                for (int b = 0; b < j; b++) {
-                    readoutPower[l][b] += readout[l][k][b] * readout[l][k][b];
+            LinearReadout[] r = LinearReadout.fitAll(pooled(fitStates[l]), targets);
+            for (int t = 0; t < tg + tn; t++) {
+                double[][] target = t < tg ? gd[t] : newton[t - tg];
+                double[] out = t < tg ? decGd[l][t] : decNewton[l][t - tg];
+                for (int k = 0; k < kk; k++) {
+                    for (int b = 0; b < j; b++) {
+                        double e = r[t].apply(judgeStates[l][k][b]) - target[k][b];
+                        out[b] += e * e;
+                    }
                 }
             }
         }
         return new Analysis(cosines(readout, gd, y), cosines(readout, newton, y), squares(readout, gdCal),
-                squares(readout, newtonCal), squares(readout, olsCal), readoutPower, mse, power);
+                squares(readout, newtonCal), squares(readout, olsCal), readoutPower, mse, power, step, decGd,
+                powers(gd), decNewton, powers(newton));
     }
 
-    /** GD or Newton iterates on the k-shot problems of {@code prompts}, {@code [T][K][B]}. */
-    private static double[][][] iterates(PromptSet prompts, ModelUnderTest model, Settings s, boolean gd) {
+    /** Rows pooled over positions: {@code [K][B][D_h]} → {@code [K·B][D_h]}. */
+    private static double[][] pooled(double[][][] v) {
+        double[][] out = new double[v.length * v[0].length][];
+        for (int k = 0; k < v.length; k++) {
+            for (int b = 0; b < v[k].length; b++) {
+                out[k * v[k].length + b] = v[k][b];
+            }
+        }
+        return out;
+    }
+
+    /** Values pooled over positions: {@code [K][B]} → {@code [K·B]}. */
+    private static double[] pooled(double[][] v) {
+        double[] out = new double[v.length * v[0].length];
+        for (int k = 0; k < v.length; k++) {
+            System.arraycopy(v[k], 0, out, k * v[k].length, v[k].length);
+        }
+        return out;
+    }
+
+    /** Per-prompt {@code Σ_k v²}: {@code [X][K][B]} → {@code [X][B]}. */
+    private static double[][] powers(double[][][] v) {
+        double[][] out = new double[v.length][v[0][0].length];
+        for (int x = 0; x < v.length; x++) {
+            for (double[] row : v[x]) {
+                for (int b = 0; b < row.length; b++) {
+                    out[x][b] += row[b] * row[b];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Half-octave exponents of the fixed-step grid η₀ · 2^(i/2). */
+    static final int STEP_GRID_LOW = -16;
+    static final int STEP_GRID_HIGH = 2;
+    /** Golden-section iterations refining the best grid step (in log η). */
+    static final int STEP_REFINE = 14;
+
+    /**
+     * The GD step: {@code gdStepSize} when given (> 0), else fitted on the fit split alone: the per-prompt
+     * 1/λ_max(S) step and fixed steps η₀ · 2^(i/2) (i = −16..2, then golden-section search in log η around the
+     * best) are scored by {@code Σ_{l ≥ 1} min_t RD_fit(l, t)} between the layers' read-outs on the fit prompts and
+     * the calibrated GD iterates there, and the lowest wins. One step is shared by every layer and position.
+     */
+    static StepFit fitStep(ModelUnderTest model, PromptSet fit, Settings s, double[][][] readoutFit,
+            double[][] yFit) {
+        if (s.gdStepSize() > 0) {
+            return new StepFit(s.gdStepSize(), false, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+        }
+        double[][] power = powers(readoutFit);
+        java.util.function.DoubleUnaryOperator score = eta -> {
+            double[][][] it = iterates(fit, model, s, true, eta);
+            double[][] rd = distances(squares(readoutFit, calibrated(it, yFit, it)), power, null);
+            double sum = 0;
+            for (int l = 1; l < rd.length; l++) {
+                sum += min(rd[l]);
+            }
+            return Double.isNaN(sum) ? Double.POSITIVE_INFINITY : sum;
+        };
+        double perPrompt = score.applyAsDouble(0);
+        PromptSet last = PrefixEvaluation.kShot(fit, model.layout(), s.ks()[s.ks().length - 1]);
+        double[] steps = new double[last.size()];
+        for (int b = 0; b < steps.length; b++) {
+            steps[b] = AlgorithmIterates.gdStep(last, b);
+        }
+        java.util.Arrays.sort(steps);
+        double eta0 = steps[steps.length / 2];
+        int evaluations = 1;
+        int n = STEP_GRID_HIGH - STEP_GRID_LOW + 1;
+        double[] u = new double[n]; // log η
+        double[] v = new double[n];
+        int best = 0;
+        for (int i = 0; i < n; i++) {
+            u[i] = Math.log(eta0) + (STEP_GRID_LOW + i) * Math.log(2) / 2;
+            v[i] = score.applyAsDouble(Math.exp(u[i]));
+            evaluations++;
+            if (v[i] < v[best]) {
+                best = i;
+            }
+        }
+        double bestU = u[best];
+        double bestV = v[best];
+        double lo = u[Math.max(0, best - 1)];
+        double hi = u[Math.min(n - 1, best + 1)];
+        double g = (Math.sqrt(5) - 1) / 2;
+        double x1 = hi - g * (hi - lo);
+        double x2 = lo + g * (hi - lo);
+        double f1 = score.applyAsDouble(Math.exp(x1));
+        double f2 = score.applyAsDouble(Math.exp(x2));
+        evaluations += 2;
+        for (int it = 0; it < STEP_REFINE; it++) {
+            if (f1 <= f2) {
+                hi = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = hi - g * (hi - lo);
+                f1 = score.applyAsDouble(Math.exp(x1));
+            } else {
+                lo = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = lo + g * (hi - lo);
+                f2 = score.applyAsDouble(Math.exp(x2));
+            }
+            evaluations++;
+            if (f1 < bestV) {
+                bestV = f1;
+                bestU = x1;
+            }
+            if (f2 < bestV) {
+                bestV = f2;
+                bestU = x2;
+            }
+        }
+        double fixed = Math.exp(bestU);
+        return perPrompt <= bestV ? new StepFit(0, true, perPrompt, perPrompt, eta0, fixed, bestV, evaluations)
+                : new StepFit(fixed, true, bestV, perPrompt, eta0, fixed, bestV, evaluations);
+    }
+
+    /** Iterate predictions beyond this magnitude (a diverging fixed step) are clipped, so that sums stay finite. */
+    static final double DIVERGED = 1e12;
+
+    /** GD (with step {@code eta}, 0: 1/λ_max per prompt) or Newton iterates on the k-shot problems, {@code [T][K][B]}. */
+    private static double[][][] iterates(PromptSet prompts, ModelUnderTest model, Settings s, boolean gd,
+            double eta) {
         int kk = s.ks().length;
         double[][][] out = new double[gd ? s.gdSteps().length : s.newtonIterations().length][kk][];
         for (int k = 0; k < kk; k++) {
             PromptSet problem = PrefixEvaluation.kShot(prompts, model.layout(), s.ks()[k]);
-            double[][] p = gd ? AlgorithmIterates.gd(problem, s.gdSteps(), s.gdStepSize())
+            double[][] p = gd ? AlgorithmIterates.gd(problem, s.gdSteps(), eta)
                     : AlgorithmIterates.newton(problem, s.newtonIterations());
             for (int t = 0; t < p.length; t++) {
+                for (int b = 0; b < p[t].length; b++) {
+                    double x = p[t][b];
+                    p[t][b] = Double.isNaN(x) ? DIVERGED : Math.max(-DIVERGED, Math.min(DIVERGED, x));
+                }
                 out[t][k] = p[t];
             }
         }
@@ -457,10 +640,15 @@ public final class LayerIterationsProbe implements Probe {
      * @param bestNewton per layer the closest Newton iteration
      * @param simeGd per layer the GD step of highest SimE
      * @param simeNewton per layer the Newton iteration of highest SimE
+     * @param decodingGd decoding RD of every GD iterate from every layer {@code [L+1][T_GD]}
+     * @param decodingNewton the same for Newton {@code [L+1][T_N]}
+     * @param decodabilityGd {@code min_l [log₁₀ min_t DRD_Newton(l, t) − log₁₀ min_t DRD_GD(l, t)]}
+     * @param decodabilityNewton the mirror image
      */
     record Judged(Verdict gd, Verdict newton, Bootstrap.Interval margin, Bootstrap.Interval gdSlope,
             Bootstrap.Interval newtonSlope, int[] bestGd, int[] bestNewton, double[][] rdGd, double[][] rdNewton,
-            int[] simeGd, int[] simeNewton) {
+            int[] simeGd, int[] simeNewton, double[][] decodingGd, double[][] decodingNewton,
+            Bootstrap.Interval decodabilityGd, Bootstrap.Interval decodabilityNewton) {
         String label() {
             return gd.outcome() == Outcome.CONSISTENT ? "gd-steps"
                     : newton.outcome() == Outcome.CONSISTENT ? "newton-steps" : "inconclusive";
@@ -487,6 +675,10 @@ public final class LayerIterationsProbe implements Probe {
                 idx -> slope(distances(a.sqGd(), a.power(), idx), s.gdSteps(), true));
         Bootstrap.Interval newtonSlope = boot.of(prefix + "newton-slope", n,
                 idx -> slope(distances(a.sqNewton(), a.power(), idx), s.newtonIterations(), false));
+        Bootstrap.Interval decodabilityGd = boot.of(prefix + "decodability-gd", n, idx -> decodability(
+                decodings(a.decGd(), a.decGdPower(), idx), decodings(a.decNewton(), a.decNewtonPower(), idx)));
+        Bootstrap.Interval decodabilityNewton = boot.of(prefix + "decodability-newton", n, idx -> decodability(
+                decodings(a.decNewton(), a.decNewtonPower(), idx), decodings(a.decGd(), a.decGdPower(), idx)));
         List<Evidence> gdEvidence = new ArrayList<>();
         List<Evidence> newtonEvidence = new ArrayList<>();
         gdEvidence.add(Evidence.decide("mean over layers of log₁₀ closest-Newton / closest-GD relative distance",
@@ -524,9 +716,58 @@ public final class LayerIterationsProbe implements Probe {
                 + "closest GD iterate", limitGd, Evidence.Comparison.AT_LEAST, minMargin);
         Evidence newtonLimit = Evidence.decide("last layer: log₁₀ relative distance to OLS (the limit) over that to "
                 + "the closest Newton iterate", limitNewton, Evidence.Comparison.AT_LEAST, minMargin);
-        return new Judged(unresolved(Verdict.of(LAYERWISE_GD, gdEvidence), gdLimit),
-                unresolved(Verdict.of(LAYERWISE_NEWTON, newtonEvidence), newtonLimit), margin,
-                gdSlope, newtonSlope, bestGd, bestNewton, rg, rn, simeGd, simeNewton);
+        Evidence gdAlone = Evidence.decide("competing family: worst layer's log₁₀ of the decoding RD of its best-"
+                + "decoded Newton iterate over that of its best-decoded GD iterate", decodabilityGd,
+                Evidence.Comparison.AT_LEAST, minMargin);
+        Evidence newtonAlone = Evidence.decide("competing family: worst layer's log₁₀ of the decoding RD of its "
+                + "best-decoded GD iterate over that of its best-decoded Newton iterate", decodabilityNewton,
+                Evidence.Comparison.AT_LEAST, minMargin);
+        return new Judged(
+                unless(unresolved(Verdict.of(LAYERWISE_GD, gdEvidence), gdLimit), gdAlone, COMPETING_NOTE),
+                unless(unresolved(Verdict.of(LAYERWISE_NEWTON, newtonEvidence), newtonLimit), newtonAlone,
+                        COMPETING_NOTE),
+                margin, gdSlope, newtonSlope, bestGd, bestNewton, rg, rn, simeGd, simeNewton,
+                decodings(a.decGd(), a.decGdPower(), null), decodings(a.decNewton(), a.decNewtonPower(), null),
+                decodabilityGd, decodabilityNewton);
+    }
+
+    static final String COMPETING_NOTE = "some layer linearly encodes an iterate of the competing family about as "
+            + "well as one of this family: a label-fitted read-out picks the label-best mix, not what the layer holds";
+
+    /**
+     * Decoding RD {@code DRD(l, t) = Σ_{b,k} (r_{l,t}(h) − ŷ_t)² / Σ_{b,k} ŷ_t²}, r_{l,t} the read-out of layer l
+     * fitted to iterate t on the fit split, over all judge prompts or the resampled {@code idx}, floored at
+     * {@value #DISTANCE_FLOOR}, {@code [L+1][T]}.
+     */
+    static double[][] decodings(double[][][] sq, double[][] power, int[] idx) {
+        double[][] out = new double[sq.length][sq[0].length];
+        int n = idx == null ? power[0].length : idx.length;
+        for (int t = 0; t < sq[0].length; t++) {
+            double den = 0;
+            for (int i = 0; i < n; i++) {
+                den += power[t][idx == null ? i : idx[i]];
+            }
+            for (int l = 0; l < sq.length; l++) {
+                double num = 0;
+                for (int i = 0; i < n; i++) {
+                    num += sq[l][t][idx == null ? i : idx[i]];
+                }
+                out[l][t] = den > 0 ? Math.max(DISTANCE_FLOOR, num / den) : Double.POSITIVE_INFINITY;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code min_{l ≥ 1} [log₁₀ min_t other(l, t) − log₁₀ min_t own(l, t)]}: how much better than any iterate of the
+     * competing family the worst layer encodes some iterate of its own family.
+     */
+    static double decodability(double[][] own, double[][] other) {
+        double w = Double.POSITIVE_INFINITY;
+        for (int l = 1; l < own.length; l++) {
+            w = Math.min(w, Math.log10(min(other[l])) - Math.log10(min(own[l])));
+        }
+        return w;
     }
 
     private static double min(double[] row) {
@@ -557,18 +798,26 @@ public final class LayerIterationsProbe implements Probe {
      * the hypothesis): when it does not pass, it and every confirming criterion become inconclusive.
      */
     static Verdict unresolved(Verdict v, Evidence limit) {
+        return unless(v, limit, "the last layer is not resolved from OLS, the common limit of GD and Newton: it may "
+                + "hold the limit rather than a step");
+    }
+
+    /**
+     * A check that can only stop a confirmation (the limit check, the competing-family check): when it does not
+     * pass, it and every confirming criterion become inconclusive; it never refutes.
+     */
+    static Verdict unless(Verdict v, Evidence check, String note) {
         List<Evidence> ev = new ArrayList<>(v.evidence());
-        if (limit.outcome() == Outcome.CONSISTENT) {
-            ev.add(limit);
+        if (check.outcome() == Outcome.CONSISTENT) {
+            ev.add(check);
             return new Verdict(v.hypothesis(), v.outcome(), ev, v.note());
         }
-        ev.add(limit.withOutcome(Outcome.INCONCLUSIVE));
+        ev.add(check.withOutcome(Outcome.INCONCLUSIVE));
         if (v.outcome() != Outcome.CONSISTENT) {
             return new Verdict(v.hypothesis(), v.outcome(), ev, v.note());
         }
         ev = ev.stream().map(e -> e.confirms() ? e.withOutcome(Outcome.INCONCLUSIVE) : e).toList();
-        return new Verdict(v.hypothesis(), Outcome.INCONCLUSIVE, ev, "the last layer is not resolved from OLS, the "
-                + "common limit of GD and Newton: it may hold the limit rather than a step");
+        return new Verdict(v.hypothesis(), Outcome.INCONCLUSIVE, ev, note);
     }
 
     private static double max(double[] row) {
@@ -596,7 +845,7 @@ public final class LayerIterationsProbe implements Probe {
         double minMargin = ctx.params().getDouble("minLog10Margin");
         double maxDistance = ctx.params().getDouble("maxRelativeSpd");
         if (!(gdStep >= 0)) {
-            throw new IllegalArgumentException(NAME + ": gdStepSize must be >= 0 (0: 1/λ_max per prompt), got "
+            throw new IllegalArgumentException(NAME + ": gdStepSize must be >= 0 (0: fitted on the fit split), got "
                     + gdStep);
         }
         PromptSet fitAll = ctx.fits().fitSet();
@@ -645,10 +894,10 @@ public final class LayerIterationsProbe implements Probe {
         out.metric("judge_prompts", judge.size());
         out.metric("gd_steps", java.util.Arrays.stream(s.gdSteps()).boxed().toList());
         out.metric("newton_iterations", java.util.Arrays.stream(s.newtonIterations()).boxed().toList());
-        out.metric("gd_step_size", gdStep == 0 ? "1/lambda_max(S) per prompt" : gdStep);
-        out.metrics(summary(a, mj));
+        out.metric("gd_step_size", a.step().describe());
+        out.metrics(summary(a, mj, s));
         if (cj != null) {
-            Map<String, Object> c = summary(ca, cj);
+            Map<String, Object> c = summary(ca, cj, s);
             c.put("layer_verdict", cj.label());
             c.put("description", control.get().description());
             out.metric("random_init_control", c);
@@ -667,6 +916,10 @@ public final class LayerIterationsProbe implements Probe {
             row.add(mj.bestNewton()[l] + " (" + ProbeStatistics.num(min(mj.rdNewton()[l])) + ")");
             row.add(mj.simeGd()[l] + " (" + ProbeStatistics.num(max(sg[l])) + ")");
             row.add(mj.simeNewton()[l] + " (" + ProbeStatistics.num(max(sn[l])) + ")");
+            row.add(s.gdSteps()[argmin(mj.decodingGd()[l])] + " (" + ProbeStatistics.num(min(mj.decodingGd()[l]))
+                    + ")");
+            row.add(s.newtonIterations()[argmin(mj.decodingNewton()[l])] + " ("
+                    + ProbeStatistics.num(min(mj.decodingNewton()[l])) + ")");
             if (ca != null) {
                 boolean has = l <= ca.layers();
                 row.add(has ? cj.bestGd()[l] + " (" + ProbeStatistics.num(min(cj.rdGd()[l])) + ")" : "");
@@ -676,7 +929,7 @@ public final class LayerIterationsProbe implements Probe {
         }
         List<String> header = new ArrayList<>(List.of("layer", "read-out MSE / E[y²]", "closest GD step t* (RD)",
                 "closest Newton iteration t* (RD)", "GD step of best SimE (SimE)", "Newton iteration of best SimE "
-                + "(SimE)"));
+                + "(SimE)", "best-decoded GD step (decoding RD)", "best-decoded Newton iteration (decoding RD)"));
         if (ca != null) {
             header.add("random-init: GD t* (RD)");
             header.add("random-init: Newton t* (RD)");
@@ -684,10 +937,14 @@ public final class LayerIterationsProbe implements Probe {
         out.table(String.format(Locale.ROOT, "Per-layer read-outs against algorithm iterates (%d fit / %d judge"
                 + " prompts, positions k = %d..%d)", fit.size(), judge.size(), ks[0], ks[ks.length - 1]), header,
                 rows);
-        out.paragraph(String.format(Locale.ROOT, "Layer verdict: **%s**. Margin (mean over layers of log₁₀ of the"
-                + " closest Newton distance over the closest GD distance; > 0 favours GD) = %s; slope of log₂ t*_GD per layer = %s; slope of t*_Newton per layer"
-                + " = %s.%s", label, ProbeStatistics.interval(mj.margin()), ProbeStatistics.interval(mj.gdSlope()),
-                ProbeStatistics.interval(mj.newtonSlope()), cj == null
+        out.paragraph(String.format(Locale.ROOT, "Layer verdict: **%s**. GD step %s (%s). Margin (mean over layers"
+                + " of log₁₀ of the closest Newton distance over the closest GD distance; > 0 favours GD) = %s;"
+                + " competing-family check (worst layer's log₁₀ best-decoded Newton / GD decoding RD) = %s for GD,"
+                + " %s for Newton; slope of log₂ t*_GD per layer = %s; slope of t*_Newton per layer = %s.%s", label,
+                a.step().describe(), a.step().fitted() ? "fitted on the fit split, GD's one free parameter"
+                        : "given by gdStepSize", ProbeStatistics.interval(mj.margin()),
+                ProbeStatistics.interval(mj.decodabilityGd()), ProbeStatistics.interval(mj.decodabilityNewton()),
+                ProbeStatistics.interval(mj.gdSlope()), ProbeStatistics.interval(mj.newtonSlope()), cj == null
                         ? " No random-init control of this architecture could be built; the verdict is ungated."
                         : " Random-init control: margin " + ProbeStatistics.interval(cj.margin()) + ", verdict "
                                 + cj.label() + "."));
@@ -711,12 +968,24 @@ public final class LayerIterationsProbe implements Probe {
     }
 
     /** Metrics of one analysis. */
-    private static Map<String, Object> summary(Analysis a, Judged j) {
+    private static Map<String, Object> summary(Analysis a, Judged j, Settings s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sime_gd", a.simeGd());
         m.put("sime_newton", a.simeNewton());
         m.put("relative_distance_gd", finite(j.rdGd()));
         m.put("relative_distance_newton", finite(j.rdNewton()));
+        m.put("decoding_relative_distance_gd", finite(j.decodingGd()));
+        m.put("decoding_relative_distance_newton", finite(j.decodingNewton()));
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("step", a.step().describe());
+        step.put("fitted", a.step().fitted());
+        step.put("fit_objective", a.step().objective());
+        step.put("per_prompt_step_objective", a.step().perPromptObjective());
+        step.put("typical_step", a.step().typicalStep());
+        step.put("best_fixed_step", a.step().bestFixedStep());
+        step.put("best_fixed_step_objective", a.step().bestFixedObjective());
+        step.put("evaluations", a.step().evaluations());
+        m.put("gd_step_fit", step);
         Map<String, Object> best = new LinkedHashMap<>();
         double[][] sg = a.simeGd();
         double[][] sn = a.simeNewton();
@@ -731,12 +1000,18 @@ public final class LayerIterationsProbe implements Probe {
             e.put("newton_iteration_best_sime", j.simeNewton()[l]);
             e.put("newton_sime", max(sn[l]));
             e.put("readout_relative_mse", a.readoutMse()[l] / a.labelPower());
+            e.put("gd_step_best_decoded", s.gdSteps()[argmin(j.decodingGd()[l])]);
+            e.put("gd_decoding_relative_distance", min(j.decodingGd()[l]));
+            e.put("newton_iteration_best_decoded", s.newtonIterations()[argmin(j.decodingNewton()[l])]);
+            e.put("newton_decoding_relative_distance", min(j.decodingNewton()[l]));
             best.put("layer_" + l, e);
         }
         m.put("best_match", best);
         m.put("log10_distance_margin", interval(j.margin()));
         m.put("gd_log2_step_slope", interval(j.gdSlope()));
         m.put("newton_iteration_slope", interval(j.newtonSlope()));
+        m.put("decodability_margin_gd", interval(j.decodabilityGd()));
+        m.put("decodability_margin_newton", interval(j.decodabilityNewton()));
         return m;
     }
 

@@ -32,7 +32,8 @@ import org.descent.task.layout.PromptLayout;
  *
  * <p>Per k: the MSE against the true label of the model and of every reference, each with a bootstrap interval over
  * prompts; the reference closest to the model ({@code argmin_r mean (ŷ_model − ŷ_r)²}) with an interval on its lead
- * over the runner-up (recomputed, identities included, in every resample); and a regime check:
+ * over the runner-up (both identities fixed from the full sample, the lead recomputed in every resample, so it can be
+ * negative), reported as a <b>tie</b> of the two when the interval includes 0; and a regime check:
  * <ul>
  *   <li>k ≥ d: <b>near OLS</b>: the relative SPD {@code Σ(ŷ_model − ŷ_OLS)² / Σ ŷ_model²} at most
  *       {@code maxRelativeSpd};</li>
@@ -167,21 +168,17 @@ public final class PrefixCurvesProbe implements Probe {
             for (int r = 0; r < candidates.size(); r++) {
                 sq[r] = ProbeStatistics.squaredDifferences(model[j], pred.get(candidates.get(r))[j]);
             }
-            int best = argmin(means(sq, null));
-            Bootstrap.Interval lead = ctx.bootstrap().of("lead-" + k, base.size(), idx -> {
-                double[] m = means(sq, idx);
-                int b = argmin(m);
-                double second = Double.POSITIVE_INFINITY;
-                for (int r = 0; r < m.length; r++) {
-                    if (r != b) {
-                        second = Math.min(second, m[r]);
-                    }
-                }
-                return second - m[b];
-            });
+            double[] full = means(sq, null);
+            int best = argmin(full);
+            int runnerUp = runnerUp(full, best);
+            Bootstrap.Interval lead = ctx.bootstrap().of("lead-" + k, base.size(), idx -> lead(sq, best, runnerUp,
+                    idx));
+            boolean tie = tie(lead);
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("k", k);
             e.put("closest", candidates.get(best));
+            e.put("runner_up", candidates.get(runnerUp));
+            e.put("tie", tie);
             e.put("lead_over_runner_up", Map.of("estimate", lead.estimate(), "lower", lead.lower(), "upper",
                     lead.upper()));
             String regime = "";
@@ -213,7 +210,8 @@ public final class PrefixCurvesProbe implements Probe {
             for (String c : names) {
                 row.add(ProbeStatistics.num(mse.get(c)[j]));
             }
-            row.add(candidates.get(best) + " (lead " + ProbeStatistics.interval(lead) + ")");
+            row.add((tie ? "tie: " + candidates.get(best) + " ≈ " + candidates.get(runnerUp) : candidates.get(best))
+                    + " (lead over " + candidates.get(runnerUp) + " " + ProbeStatistics.interval(lead) + ")");
             row.add(check == null ? "—" : regime + ": " + check.outcome().label() + " ("
                     + ProbeStatistics.num(check.effectSize()) + " " + check.intervalText() + ", needs "
                     + check.requirement() + ")");
@@ -231,7 +229,7 @@ public final class PrefixCurvesProbe implements Probe {
         header.add("k");
         header.add("model MSE [95% CI]");
         names.forEach(c -> header.add(c + " MSE"));
-        header.add("closest reference (lead over runner-up in SPD)");
+        header.add("closest reference, or a tie (lead over the runner-up in SPD)");
         header.add("regime check");
         out.table(String.format(Locale.ROOT, "Per prefix length: MSE vs the true label, the closest reference and the"
                 + " regime check (%d judge prompts, %s layout, d = %d)", base.size(), layout.name(), d), header, rows);
@@ -246,6 +244,32 @@ public final class PrefixCurvesProbe implements Probe {
         out.paragraph("The references are fitted to the model on the fit split at k = N (η_fit, Newton's iterations"
                 + " and α) and run unchanged on every prefix; the regime checks do not enter the hypothesis summary.");
         return out.build();
+    }
+
+    /** The reference with the second-smallest mean distance (full sample). */
+    static int runnerUp(double[] means, int best) {
+        int r = best == 0 ? 1 : 0;
+        for (int i = 0; i < means.length; i++) {
+            if (i != best && means[i] < means[r]) {
+                r = i;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The lead of the full-sample winner over the full-sample runner-up on the resampled prompts: {@code mean SPD to
+     * runnerUp − mean SPD to best}. Both identities stay fixed across resamples, so the lead can be negative and its
+     * interval can include 0 (recomputing the winner per resample made it ≥ 0 by construction).
+     */
+    static double lead(double[][] sq, int best, int runnerUp, int[] idx) {
+        double[] m = means(sq, idx);
+        return m[runnerUp] - m[best];
+    }
+
+    /** A tie: the interval of the lead includes 0, so the winner is not resolved from the runner-up. */
+    static boolean tie(Bootstrap.Interval lead) {
+        return !(lead.lower() > 0);
     }
 
     /** {@code min(MSE_m − lo, hi − MSE_m) / E[y²]} on the resampled prompts. */

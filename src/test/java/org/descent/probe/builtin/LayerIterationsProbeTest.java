@@ -66,12 +66,50 @@ class LayerIterationsProbeTest {
     }
 
     @Test
+    void gdConstructionLayersAreGdStepsWithTheFittedStep() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelUnderTest m = ProbeTestModels.lsa("GD construction", MultiStepGdConstruction.weights(4, 0.1, 0.1,
+                    0.1), TASK, manager);
+            ProbeResult r = run(m, manager, Map.of());
+            System.out.println("GD construction, fitted step: " + r.metrics().get("gd_step_size") + " margin "
+                    + r.metrics().get("log10_distance_margin") + " decodability "
+                    + r.metrics().get("decodability_margin_gd") + " " + r.verdicts());
+            assertEquals("gd-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
+            assertEquals(0.1, (Double) r.metrics().get("gd_step_size"), 0.01, "the construction's step is found");
+            assertEquals(Outcome.INCONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_NEWTON));
+        }
+    }
+
+    @Test
     void newtonLayersAreNewtonSteps() {
         try (NDManager manager = NDManager.newBaseManager()) {
             ProbeResult r = run(ProbeTestModels.newtonLayers(TASK, 3), manager, Map.of());
-            System.out.println("Newton layers: " + r.metrics());
+            System.out.println("Newton layers: step " + r.metrics().get("gd_step_size") + " margin "
+                    + r.metrics().get("log10_distance_margin") + " decodability "
+                    + r.metrics().get("decodability_margin_newton") + " step fit " + r.metrics().get("gd_step_fit")
+                    + " " + r.verdicts());
             assertEquals("newton-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
             assertEquals(Outcome.INCONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_GD));
+        }
+    }
+
+    /**
+     * GD's fitted step gives it no unfair advantage: forced to the best fixed step found on the Newton model's own
+     * fit split, GD still loses by more than the margin and the verdict stays newton-steps.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void newtonLayersStayNewtonStepsUnderGdsBestFixedStep() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelUnderTest m = ProbeTestModels.newtonLayers(TASK, 3);
+            ProbeResult fitted = run(m, manager, Map.of());
+            double eta = (Double) ((Map<String, Object>) fitted.metrics().get("gd_step_fit")).get("best_fixed_step");
+            ProbeResult r = run(m, manager, Map.of("gdStepSize", eta));
+            Map<String, Object> margin = (Map<String, Object>) r.metrics().get("log10_distance_margin");
+            System.out.println("Newton layers, GD at its best fixed step " + eta + ": margin " + margin
+                    + " decodability " + r.metrics().get("decodability_margin_newton"));
+            assertEquals("newton-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
+            assertTrue((Double) margin.get("upper") < -0.3, "GD's best fixed step does not close the gap: " + margin);
         }
     }
 

@@ -84,6 +84,44 @@ class PrefixCurvesProbeTest {
         }
     }
 
+    /**
+     * A model whose output is label-scale noise unrelated to the context ties the zero predictor and GD(η_fit ≈ 0):
+     * the interval of the lead must include 0 and the row must say "tie". (Recomputing the winner in every resample
+     * made the lead ≥ 0 by construction, so its interval excluded 0 and one of two tied references was named.)
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aModelTyingTwoReferencesIsReportedAsATie() {
+        org.descent.regressor.InContextRegressor noise = new org.descent.regressor.InContextRegressor() {
+            @Override
+            public String name() {
+                return "noise";
+            }
+
+            @Override
+            public double[] predict(PromptSet prompts) {
+                return LayerIterationsAdversaryTest.noise(prompts, 7);
+            }
+        };
+        ModelUnderTest m = ModelUnderTest.builder(noise, TASK, ModelUnderTest.Origin.inMemory("noise")).build();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ProbeResult r = run(m, manager);
+            int ties = 0;
+            for (Map<String, Object> e : perK(r)) {
+                Map<String, Object> lead = (Map<String, Object>) e.get("lead_over_runner_up");
+                System.out.println("noise k = " + e.get("k") + ": " + e.get("closest") + " / " + e.get("runner_up")
+                        + " tie " + e.get("tie") + " lead " + lead);
+                assertEquals(!((Double) lead.get("lower") > 0), e.get("tie"), e.toString());
+                if (Boolean.TRUE.equals(e.get("tie"))) {
+                    ties++;
+                    assertTrue((Double) lead.get("lower") <= 0 && (Double) lead.get("upper") >= 0, e.toString());
+                    assertTrue(java.util.Set.of(e.get("closest"), e.get("runner_up")).contains("zero"), e.toString());
+                }
+            }
+            assertTrue(ties >= perK(r).size() - 1, "zero and GD(η_fit ≈ 0) tie at (nearly) every k: " + ties);
+        }
+    }
+
     @Test
     void gpt2PrefixPredictionsEqualPredictionsOnTheTruncatedPrompt() {
         try (NDManager manager = NDManager.newBaseManager()) {
