@@ -119,7 +119,7 @@ final class FuNewtonVsGd implements Preset {
                 + ", cosine), Garg's curriculum scaled down (dims 2→" + D + ", points 5→" + N + ", one increment every "
                 + sizes.steps() / 10 + " steps). Measured with descent's layer-iterations probe (per-layer least-"
                 + "squares read-outs pooled over k = 1.." + N + ", GD iterates on a log grid 1..256 with the probe's "
-                + "step, Iterative Newton iterations 1.." + NEWTON_MAX + " from M₀ = S/λ_max², each iterate mapped "
+                + "step fitted on the fit split, Iterative Newton iterations 1.." + NEWTON_MAX + " from M₀ = S/λ_max², each iterate mapped "
                 + "to the label like a read-out, closeness by relative prediction distance RD; SimE shown). Support "
                 + "needs (a) the mean over layers of log₁₀(closest-GD RD / closest-Newton RD) ≥ " + MIN_LOG10_MARGIN
                 + " on its whole interval (the probe's margin: Newton closer by a factor 2), (b) the least-squares "
@@ -129,8 +129,8 @@ final class FuNewtonVsGd implements Preset {
                 + "is silent or does not fit 2 cores: the small size and d; RD rather than SimE for the verdict (SimE "
                 + "saturates: it is shown, not tested); Newton's α at half the paper's 2/λ_max² (at 2/λ_max² the top "
                 + "direction is annihilated); the thresholds. The random-init GPT-2 of the same configuration is "
-                + "measured alongside, and the probe's own layer verdict (every layer matched, growth, limit check, "
-                + "control gate) is reported beside the headlines.";
+                + "measured alongside, and the probe's own layer verdict (every layer matched, competing-family "
+                + "check, growth, limit check, control gate) is reported beside the headlines.";
     }
 
     ExperimentConfig config() {
