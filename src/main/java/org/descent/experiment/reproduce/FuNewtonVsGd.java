@@ -79,8 +79,8 @@ final class FuNewtonVsGd implements Preset {
     record Sizes(int layers, int width, int steps, int layerPrompts, int testPrompts, int searchPrompts,
             int resamples, int olsPrompts) {}
 
-    /** The full preset: 6 layers of width 64, 4,000 steps of batch 64. */
-    static final Sizes FULL = new Sizes(6, 64, 4000, 500, 2000, 2000, 500, 2000);
+    /** The full preset: 6 layers of width 64, 8,000 steps of batch 64. */
+    static final Sizes FULL = new Sizes(6, 64, 8000, 500, 2000, 2000, 500, 2000);
     /** Seconds-long sizes for the tests. */
     static final Sizes SHORT = new Sizes(2, 16, 30, 60, 200, 200, 50, 200);
 
