@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 + "build the gradient-descent constructions, compare, report.",
         subcommands = {VerifyCommand.class, TrainCommand.class, CompareCommand.class, BenchCommand.class,
                 DatasetCommand.class, ReproduceCommand.class, ProbeCommand.class, ProbesCommand.class, CalibrateCommand.class,
+                SweepCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (arguments, configs, files). */

@@ -45,6 +45,11 @@ final class ReproduceCommand implements Callable<Integer> {
                     + "exact weight values).")
     int seeds;
 
+    @Option(names = "--no-cache",
+            description = "Train even when the run cache (models-dir/.run-cache) holds a finished training of the same "
+                    + "config, seed and code version (by default it is reused).")
+    boolean noCache;
+
     @Option(names = "--first-seed", defaultValue = "0", paramLabel = "S", description = "First seed (default 0).")
     long firstSeed;
 
@@ -80,7 +85,7 @@ final class ReproduceCommand implements Callable<Integer> {
             seedList.add(firstSeed + i);
         }
         return runPreset(p, seedList, ws.withCommand(CommandLines.of(spec)), quiet.quiet, failOn, "reproduce", null,
-                out, err, System.nanoTime());
+                !noCache, out, err, System.nanoTime());
     }
 
     /**
@@ -88,13 +93,14 @@ final class ReproduceCommand implements Callable<Integer> {
      *
      * @param kind the kind of run its manifest records ({@code reproduce}, or {@code verify} for verify --seeds)
      * @param config the experiment config a {@code verify} run's manifest records (null for a preset)
+     * @param cache reuse finished trainings from the run cache
      */
     static int runPreset(Preset p, List<Long> seedList, Workspace ws, boolean quiet, FailOnOption failOn, String kind,
-            org.descent.experiment.ExperimentConfig config, PrintWriter out, PrintWriter err, long t0) {
+            org.descent.experiment.ExperimentConfig config, boolean cache, PrintWriter out, PrintWriter err, long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
         try (PresetRun run = new PresetRun(ws, seedList, out, steps -> new Progress("train", steps, 0, quiet))
-                .recordedAs(kind, config)) {
+                .recordedAs(kind, config).withCache(cache)) {
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {

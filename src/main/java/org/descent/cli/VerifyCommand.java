@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.descent.experiment.ExperimentConfig;
 import org.descent.experiment.MemoryBudget;
 import org.descent.experiment.OneStepGdExperiment;
+import org.descent.experiment.RunCache;
 import org.descent.experiment.TrainingRun;
 import org.descent.train.TrainingInterruptedException;
 import org.descent.util.OutputFailedException;
@@ -38,6 +39,11 @@ final class VerifyCommand implements Callable<Integer> {
                     + "about the one trained model, on bootstrap intervals over its test prompts).")
     int seeds;
 
+    @picocli.CommandLine.Option(names = "--no-cache",
+            description = "Train even when the run cache (models-dir/.run-cache) holds a finished training of the same "
+                    + "config, seed and code version (by default it is reused; README \"The run cache\").")
+    boolean noCache;
+
     @Override
     public Integer call() {
         runtime.configureEngine();
@@ -60,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
                 list.add(cfg.train().seed() + i);
             }
             return ReproduceCommand.runPreset(new org.descent.experiment.reproduce.VonOswaldSingleLayer(cfg), list,
-                    ws, quiet.quiet, failOn, "verify", cfg, out, err, t0);
+                    ws, quiet.quiet, failOn, "verify", cfg, !noCache, out, err, t0);
         }
         out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),
@@ -68,21 +74,46 @@ final class VerifyCommand implements Callable<Integer> {
         out.flush();
         Preflight.models(ws, cfg, 0, err);
         Preflight.reports(ws, err);
-        OneStepGdExperiment.Trained trained;
-        try (Interrupts interrupts = Interrupts.install(err);
-                Progress progress = new Progress("train", cfg.train().steps(), 0, quiet.quiet)) {
-            trained = TrainingRun.train(cfg, ws, null, null, progress, interrupts.stop(), err::println);
-        } catch (TrainingInterruptedException e) {
-            return Interrupts.report(e, Interrupts.resumeOptions(runtime, ws), out, err);
+        OneStepGdExperiment.Trained trained = null;
+        RunCache.Hit hit = null;
+        if (!noCache) {
+            try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(ws.device())) {
+                RunCache.Lookup found = RunCache.lookup(ws.modelsDir(), cfg, ws.device(), manager);
+                if (found.missReason() != null) {
+                    err.println("descent: note: run cache entry not used (" + found.missReason() + "); training");
+                }
+                hit = found.hit();
+            }
         }
-        out.printf(Locale.ROOT, "trained in %.1f s (median %.2f ms/step); checkpoint %s%n", trained.seconds(),
-                trained.medianStepMs(), trained.checkpoint());
+        if (hit != null) {
+            trained = new OneStepGdExperiment.Trained(hit.checkpoint(), hit.loaded().state(), 0.0, hit.medianStepMs());
+            out.printf(Locale.ROOT, "reusing checkpoint %s (run cache: same config, seed and code version; trained in "
+                    + "%.1f s then; --no-cache trains again)%n", hit.checkpoint(), hit.trainSeconds());
+        } else {
+            try (Interrupts interrupts = Interrupts.install(err);
+                    Progress progress = new Progress("train", cfg.train().steps(), 0, quiet.quiet)) {
+                trained = TrainingRun.train(cfg, ws, null, null, progress, interrupts.stop(), err::println);
+            } catch (TrainingInterruptedException e) {
+                return Interrupts.report(e, Interrupts.resumeOptions(runtime, ws), out, err);
+            }
+            RunCache.record(ws.modelsDir(), cfg, ws.device(), trained.checkpoint(), trained.seconds(),
+                    trained.medianStepMs());
+            out.printf(Locale.ROOT, "trained in %.1f s (median %.2f ms/step); checkpoint %s%n", trained.seconds(),
+                    trained.medianStepMs(), trained.checkpoint());
+        }
         out.println("comparing with one step of GD on " + cfg.eval().testPrompts() + " test prompts ...");
         out.flush();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("checkpoint", trained.checkpoint().toString());
         extra.put("checkpoint_params_sha256", OneStepGdExperiment.parameterChecksum(trained.checkpoint()));
-        extra.put("timings", Map.of("train_s", trained.seconds(), "train_step_ms_median", trained.medianStepMs()));
+        Map<String, Object> timings = new LinkedHashMap<>(); // ordered: the sweep table's columns follow it
+        timings.put("train_s", trained.seconds());
+        timings.put("train_step_ms_median", trained.medianStepMs());
+        extra.put("timings", timings);
+        extra.put("training_cached", hit != null);
+        if (hit != null) {
+            extra.put("cached_train_s", hit.trainSeconds());
+        }
         OneStepGdExperiment.Compared compared;
         try {
             compared = OneStepGdExperiment.compare(cfg, ws, trained.state().weights(), trained.state().losses(), null,

@@ -51,12 +51,21 @@ public record ExperimentConfig(TaskConfig task, ModelConfig model, TrainConfig t
         if (isManifest(user)) {
             user = configOfManifest(file, (ObjectNode) user);
         }
+        return fromJson((ObjectNode) user, file.toString());
+    }
+
+    /**
+     * Reads a config object over {@link #defaults()} exactly as {@link #load} reads a file (the same strictness:
+     * unknown keys, strings for numbers, fractional integers are errors naming the key); {@code source} names it in
+     * messages (a file, or a sweep cell).
+     */
+    public static ExperimentConfig fromJson(ObjectNode user, String source) {
         ObjectNode merged = Json.mapper().valueToTree(defaults());
         try {
-            overlay(merged, (ObjectNode) user, "");
+            overlay(merged, user, "");
             return Json.mapper().treeToValue(merged, ExperimentConfig.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": " + Json.describe(e), e);
+            throw new IllegalArgumentException(source + ": " + Json.describe(e), e);
         }
     }
 

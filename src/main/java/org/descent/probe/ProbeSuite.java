@@ -136,6 +136,12 @@ public record ProbeSuite(String name, String description, Integer testPrompts, L
                 ridgeLambda, probes);
     }
 
+    /** A copy without the named probes (e.g. those that bear on no hypothesis a run judges). */
+    public ProbeSuite without(java.util.Collection<String> names) {
+        return new ProbeSuite(name, description, testPrompts, seed, searchPrompts, bootstrapResamples,
+                confidenceLevel, ridgeLambda, probes.stream().filter(e -> !names.contains(e.probe())).toList());
+    }
+
     /** A copy with another seed (the command line's {@code --seed}). */
     public ProbeSuite withSeed(long newSeed) {
         return new ProbeSuite(name, description, testPrompts, newSeed, searchPrompts, bootstrapResamples,

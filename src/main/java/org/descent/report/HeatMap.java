@@ -7,11 +7,12 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.geom.AffineTransform;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A heat map of a matrix drawn with Java2D (so the same drawing gives the PNG and the SVG): row 0 at the top as in
- * the matrix, labelled axes ("row i", "column j" unless {@link #axes} names them), a colour bar with ticks, values printed in the cells (white on dark
+ * the matrix, labelled axes ("row i", "column j"), a colour bar with ticks, values printed in the cells (white on dark
  * cells, black on light ones) and a diverging colour scale centred on 0, so white means 0 in every map. Maps that are
  * meant to be compared (Γ_fit beside Γ*) are drawn with one {@link Scale} so that one colour means one value in both.
  * Non-finite cells are drawn grey with their value written in.
@@ -87,10 +88,6 @@ public final class HeatMap {
     private final int rows;
     private final int cols;
     private final int cell;
-    private String rowTitle = "row i";
-    private String colTitle = "column j";
-    private String[] rowLabels;
-    private String[] colLabels;
 
     /**
      * @param title the figure title (a note is added when cells are not finite)
@@ -98,6 +95,19 @@ public final class HeatMap {
      * @param scale the colour range, or null for {@link Scale#symmetric} over {@code m}
      */
     public HeatMap(String title, double[][] m, Scale scale) {
+        this(title, m, scale, null);
+    }
+
+    /**
+     * Axis labels: a title and one label per row and per column (e.g. the values of two sweep axes) instead of the
+     * indices and "row i" / "column j".
+     */
+    public record Labels(String rowTitle, List<String> rows, String columnTitle, List<String> columns) {}
+
+    private Labels labels;
+
+    /** A heat map whose rows and columns are named by {@code labels} (null: indices). */
+    public HeatMap(String title, double[][] m, Scale scale, Labels labels) {
         if (m.length == 0 || m[0].length == 0) {
             throw new IllegalArgumentException("heat map \"" + title + "\": empty matrix");
         }
@@ -118,27 +128,10 @@ public final class HeatMap {
             }
         }
         this.title = blank == 0 ? title : title + " (" + blank + " NaN/Inf cell" + (blank == 1 ? "" : "s") + ", grey)";
-    }
-
-    /**
-     * Names the axes and their ticks (default "row i" / "column j" and indices from 0).
-     *
-     * @param rowAxis title of the vertical axis
-     * @param rowTicks one label per row, or null for indices
-     * @param colAxis title of the horizontal axis
-     * @param colTicks one label per column, or null for indices
-     * @return this heat map
-     */
-    public HeatMap axes(String rowAxis, String[] rowTicks, String colAxis, String[] colTicks) {
-        if (rowTicks != null && rowTicks.length != rows || colTicks != null && colTicks.length != cols) {
-            throw new IllegalArgumentException("heat map \"" + title + "\": " + rows + " rows and " + cols
-                    + " columns need as many tick labels");
+        if (labels != null && (labels.rows().size() != rows || labels.columns().size() != cols)) {
+            throw new IllegalArgumentException("heat map \"" + title + "\": labels do not match the matrix");
         }
-        this.rowTitle = java.util.Objects.requireNonNull(rowAxis, "rowAxis");
-        this.colTitle = java.util.Objects.requireNonNull(colAxis, "colAxis");
-        this.rowLabels = rowTicks == null ? null : rowTicks.clone();
-        this.colLabels = colTicks == null ? null : colTicks.clone();
-        return this;
+        this.labels = labels;
     }
 
     public Scale scale() {
@@ -231,24 +224,18 @@ public final class HeatMap {
         fm = g.getFontMetrics();
         int step = Math.max(1, (int) Math.ceil(16.0 / cell));
         for (int i = 0; i < rows; i += step) {
-            String s = rowLabels == null ? Integer.toString(i) : rowLabels[i];
+            String s = labels != null ? labels.rows().get(i) : Integer.toString(i);
             g.drawString(s, LEFT - 6 - fm.stringWidth(s), TOP + i * cell + (cell + fm.getAscent() - fm.getDescent()) / 2);
         }
-        int colStep = step;
-        if (colLabels != null) {
-            int widest = 0;
-            for (String label : colLabels) {
-                widest = Math.max(widest, fm.stringWidth(label));
-            }
-            colStep = Math.max(step, (int) Math.ceil((widest + 6.0) / cell));
-        }
-        for (int j = 0; j < cols; j += colStep) {
-            String s = colLabels == null ? Integer.toString(j) : colLabels[j];
+        for (int j = 0; j < cols; j += step) {
+            String s = labels != null ? labels.columns().get(j) : Integer.toString(j);
             g.drawString(s, LEFT + j * cell + (cell - fm.stringWidth(s)) / 2, TOP + rows * cell + 4 + fm.getAscent());
         }
         g.setFont(base.deriveFont(12f));
         fm = g.getFontMetrics();
+        String colTitle = labels != null ? labels.columnTitle() : "column j";
         g.drawString(colTitle, LEFT + (cols * cell - fm.stringWidth(colTitle)) / 2, TOP + rows * cell + 38);
+        String rowTitle = labels != null ? labels.rowTitle() : "row i";
         AffineTransform saved = g.getTransform();
         g.translate(LEFT - 36, TOP + (rows * cell + fm.stringWidth(rowTitle)) / 2.0);
         g.rotate(-Math.PI / 2);

@@ -282,6 +282,60 @@ public final class Plots {
     }
 
     /**
+     * Curves of means with symmetric error bars (e.g. Student t intervals over seeds): {@code halfWidths.get(c)[i]}
+     * is the half-width at point i of curve c (0 or NaN: no bar). Points with a non-finite mean are left out.
+     */
+    public static Figure curvesWithErrorBars(String title, String xTitle, String yTitle, List<Curve> curves,
+            List<double[]> halfWidths) {
+        XYChart chart = xy(title, xTitle, yTitle, 980, 460);
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        List<String> omitted = new ArrayList<>();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        boolean integerX = true;
+        int longest = 0;
+        List<double[][]> drawn = new ArrayList<>();
+        for (int c = 0; c < curves.size(); c++) {
+            Curve cv = curves.get(c);
+            int n = Math.min(cv.x().length, cv.y().length);
+            double[] fx = new double[n];
+            double[] fy = new double[n];
+            double[] fe = new double[n];
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                if (Double.isFinite(cv.x()[i]) && Double.isFinite(cv.y()[i])) {
+                    double e = halfWidths.get(c)[i];
+                    fx[k] = cv.x()[i];
+                    fy[k] = cv.y()[i];
+                    fe[k] = Double.isFinite(e) ? e : 0;
+                    lo = Math.min(lo, fy[k] - fe[k]);
+                    hi = Math.max(hi, fy[k] + fe[k]);
+                    integerX &= fx[k] == Math.rint(fx[k]);
+                    k++;
+                }
+            }
+            if (k == 0) {
+                omitted.add(cv.name());
+                continue;
+            }
+            XYSeries s = chart.addSeries(cv.name(), Arrays.copyOf(fx, k), Arrays.copyOf(fy, k), Arrays.copyOf(fe, k));
+            style(s, c, true);
+            drawn.add(new double[][] {Arrays.copyOf(fx, k), Arrays.copyOf(fy, k)});
+            longest = Math.max(longest, cv.name().length());
+        }
+        if (lo <= hi) {
+            chart.getStyler().setYAxisDecimalPattern(decimalPattern(lo, hi));
+        }
+        chart.getStyler().setLegendPosition(legendPosition(drawn, false, longest, chart.getWidth(), chart.getHeight()));
+        if (integerX && !drawn.isEmpty()) {
+            Function<Double, String> ints = v -> Math.abs(v - Math.rint(v)) < 1e-9 ? Long.toString(Math.round(v)) : "";
+            chart.setCustomXAxisTickLabelsFormatter(ints);
+        }
+        noteOmitted(chart, omitted);
+        return figure(List.of(chart));
+    }
+
+    /**
      * Makes XChart put the x ticks at round numbers (0, 100, 200, …). When the x values of all series are equally
      * spaced, XChart puts the ticks on data points instead (steps 1, 24, 47, …); it tests the spacing on the x values
      * in the order the series were added, so a first, invisible series holding the last and the first finite point

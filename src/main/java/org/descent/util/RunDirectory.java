@@ -263,7 +263,8 @@ public final class RunDirectory {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything below it, best effort (links are not followed); absent is fine. */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -89,10 +89,10 @@ class CommandLineTest {
                 "bench", union(task, model),
                 "train", union(task, model, training, Set.of("--models-dir", "--quiet")),
                 "verify", union(task, model, training, Set.of("--test-prompts", "--models-dir", "--reports-dir",
-                        "--quiet", "--fail-on", "--seeds")),
+                        "--quiet", "--fail-on", "--seeds", "--no-cache")),
                 "compare", Set.of("--test-prompts", "--reports-dir", "--fail-on"),
                 "probe", Set.of("--reports-dir", "--quiet", "--fail-on", "--fail-on-hypotheses"),
-                "reproduce", Set.of("--models-dir", "--reports-dir", "--quiet", "--fail-on"));
+                "reproduce", Set.of("--models-dir", "--reports-dir", "--quiet", "--fail-on", "--no-cache"));
         absent.forEach((cmd, names) -> {
             Set<String> listed = options(cmd);
             for (String n : names) {

@@ -21,7 +21,19 @@ final class ProbeFixtures {
     /** Every built-in probe with its defaults, on fewer prompts than the default suite. */
     static ProbeSuite quickSuite(ProbeRegistry registry) {
         ProbeSuite all = ProbeSuite.allDefaults(registry);
-        return new ProbeSuite("quick", "test suite", TEST_PROMPTS, 7L, 2000, 200, 0.95, null, all.probes());
+        // the per-position probes on fewer prompts of their own (their rules are pinned by their own tests)
+        Map<String, Map<String, Object>> fewer = Map.of(
+                "prefix-curves", Map.of("prompts", 300, "newtonFitPrompts", 300),
+                "layer-iterations", Map.of("prompts", 200));
+        List<ProbeSuite.Entry> entries = all.probes().stream().map(e -> fewer.containsKey(e.probe())
+                ? new ProbeSuite.Entry(e.probe(), merged(e.params(), fewer.get(e.probe()))) : e).toList();
+        return new ProbeSuite("quick", "test suite", TEST_PROMPTS, 7L, 2000, 200, 0.95, null, entries);
+    }
+
+    private static Map<String, Object> merged(Map<String, Object> base, Map<String, Object> over) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(base);
+        out.putAll(over);
+        return out;
     }
 
     /** A suite of the named built-in probes with their defaults. */

@@ -139,9 +139,39 @@ public final class PresetRun implements AutoCloseable {
         out.flush();
     }
 
-    /** Trains {@code cfg} with the given seed, writing its checkpoint; records the time under {@code label}. */
+    private boolean cache;
+
+    /**
+     * Reuses finished trainings from the run cache ({@link org.descent.experiment.RunCache}: same config, seed and
+     * code version under the workspace's models folder) instead of training again; off unless asked for.
+     */
+    public PresetRun withCache(boolean on) {
+        this.cache = on;
+        return this;
+    }
+
+    /**
+     * Trains {@code cfg} with the given seed, writing its checkpoint (or, {@link #withCache with the cache}, reuses a
+     * finished one); records the time under {@code label}.
+     */
     public OneStepGdExperiment.Trained train(String label, ExperimentConfig cfg, long seed) {
         ExperimentConfig seeded = new ExperimentConfig(cfg.task(), cfg.model(), cfg.train().withSeed(seed), cfg.eval());
+        if (cache) {
+            org.descent.experiment.RunCache.Lookup found = org.descent.experiment.RunCache.lookup(
+                    workspace.modelsDir(), seeded, workspace.device(), manager);
+            if (found.missReason() != null) {
+                say("  note: run cache entry not used (%s)", found.missReason());
+            }
+            if (found.hit() != null) {
+                OneStepGdExperiment.Trained t = new OneStepGdExperiment.Trained(found.hit().checkpoint(),
+                        found.hit().loaded().state(), 0.0, found.hit().medianStepMs());
+                timings.merge("train_s." + label, 0.0, (a, b) -> (double) a + (double) b);
+                checkpoints.add(t.checkpoint().toString());
+                say("  %s (seed %d): reusing checkpoint %s (run cache; --no-cache trains again)", label, seed,
+                        t.checkpoint());
+                return t;
+            }
+        }
         say("  training %s (seed %d, %d steps) ...", label, seed, cfg.train().steps());
         LsaTrainer.StepListener listener = progress.apply(cfg.train().steps());
         OneStepGdExperiment.Trained t;
@@ -159,6 +189,10 @@ public final class PresetRun implements AutoCloseable {
         timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
         checkpoints.add(t.checkpoint().toString());
         say("  %s: %.1f s, final train loss %.4f", label, t.seconds(), mean(t.state().losses(), 100));
+        if (cache) {
+            org.descent.experiment.RunCache.record(workspace.modelsDir(), seeded, workspace.device(), t.checkpoint(),
+                    t.seconds(), t.medianStepMs());
+        }
         return t;
     }
 

@@ -655,6 +655,21 @@ public final class LayerIterationsProbe implements Probe {
         }
     }
 
+    /**
+     * The head-to-head criterion of one family against the other, a log₁₀ margin: sufficient when its whole interval
+     * lies at or above {@code minMargin} (this family is closer by that factor), refuting only when its whole interval
+     * lies at or below {@code −minMargin} (the other family is closer by that factor). In between, neither family is
+     * clearly closer and the criterion is inconclusive: not being clearly better than a competitor is no evidence
+     * against a hypothesis.
+     */
+    static Evidence comparative(String criterion, Bootstrap.Interval margin, double minMargin) {
+        Evidence e = Evidence.decide(criterion, margin, Evidence.Comparison.AT_LEAST, minMargin).sufficient();
+        if (e.outcome() == Outcome.INCONSISTENT && !(margin.upper() <= -minMargin)) {
+            return e.withOutcome(Outcome.INCONCLUSIVE);
+        }
+        return e;
+    }
+
     static Judged judge(Analysis a, Settings s, PromptBootstrap boot, String prefix, double minMargin,
             double maxDistance) {
         int n = a.prompts();
@@ -681,10 +696,10 @@ public final class LayerIterationsProbe implements Probe {
                 decodings(a.decNewton(), a.decNewtonPower(), idx), decodings(a.decGd(), a.decGdPower(), idx)));
         List<Evidence> gdEvidence = new ArrayList<>();
         List<Evidence> newtonEvidence = new ArrayList<>();
-        gdEvidence.add(Evidence.decide("mean over layers of log₁₀ closest-Newton / closest-GD relative distance",
-                margin, Evidence.Comparison.AT_LEAST, minMargin).sufficient());
-        newtonEvidence.add(Evidence.decide("mean over layers of log₁₀ closest-GD / closest-Newton relative distance",
-                reverse, Evidence.Comparison.AT_LEAST, minMargin).sufficient());
+        gdEvidence.add(comparative("mean over layers of log₁₀ closest-Newton / closest-GD relative distance",
+                margin, minMargin));
+        newtonEvidence.add(comparative("mean over layers of log₁₀ closest-GD / closest-Newton relative distance",
+                reverse, minMargin));
         gdEvidence.add(Evidence.decide("worst layer's relative distance of the read-out to its closest GD iterate",
                 worstGd, Evidence.Comparison.AT_MOST, maxDistance));
         newtonEvidence.add(Evidence.decide("worst layer's relative distance of the read-out to its closest Newton "
@@ -951,20 +966,35 @@ public final class LayerIterationsProbe implements Probe {
         HeatMap.Scale scale = new HeatMap.Scale(-1, 1);
         out.figure("layer-iterations-gd", "SimE of per-layer read-outs (rows: layer 0..L) vs GD iterates (columns: "
                 + "steps " + s.gdSteps()[0] + ".." + s.gdSteps()[s.gdSteps().length - 1] + " on a log grid)",
-                Plots.heatMap("SimE: layer × GD step", sg, scale));
+                simeMap("SimE: layer × GD step", sg, scale, "GD step", s.gdSteps()));
         out.figure("layer-iterations-newton", "SimE of per-layer read-outs (rows: layer 0..L) vs Newton iterates "
-                + "(columns: iterations 1.." + newtonMax + ")", Plots.heatMap("SimE: layer × Newton iteration", sn,
-                        scale));
+                + "(columns: iterations 1.." + newtonMax + ")", simeMap("SimE: layer × Newton iteration", sn, scale,
+                        "Newton iteration", s.newtonIterations()));
         if (ca != null) {
             out.figure("layer-iterations-control-gd", "the random-init control: SimE vs GD iterates",
-                    Plots.heatMap("random-init control, SimE: layer × GD step", csg, scale));
+                    simeMap("random-init control, SimE: layer × GD step", csg, scale, "GD step", s.gdSteps()));
             out.figure("layer-iterations-control-newton", "the random-init control: SimE vs Newton iterates",
-                    Plots.heatMap("random-init control, SimE: layer × Newton iteration", csn, scale));
+                    simeMap("random-init control, SimE: layer × Newton iteration", csn, scale, "Newton iteration",
+                            s.newtonIterations()));
         }
         out.paragraph("SimE (Fu et al. 2023): per judge prompt, the cosine between the error vectors (ŷ − y over the"
                 + " positions k) of a layer's linear read-out and of an algorithm iterate, averaged over prompts."
                 + " Read-outs are fitted on the fit split and evaluated on the judge split.");
         return out.build();
+    }
+
+    /** A layer × iteration heat map with its axes named: rows the layers (0 = input), columns the iterations. */
+    private static org.descent.report.Figure simeMap(String title, double[][] m, HeatMap.Scale scale, String column,
+            int[] iterations) {
+        if (m.length == 0 || m[0].length != iterations.length) {
+            return Plots.heatMap(title, m, scale);
+        }
+        List<String> rows = new ArrayList<>();
+        for (int l = 0; l < m.length; l++) {
+            rows.add(Integer.toString(l));
+        }
+        List<String> cols = java.util.Arrays.stream(iterations).mapToObj(Integer::toString).toList();
+        return new HeatMap(title, m, scale, new HeatMap.Labels("layer (0 = input)", rows, column, cols)).figure();
     }
 
     /** Metrics of one analysis. */

@@ -27,8 +27,8 @@ import org.descent.task.layout.PromptLayout;
  *
  * <p>References, each run on the first k pairs of the same prompts and fitted (where they have a free parameter) on
  * the fit split at k = N, as the other probes do ({@link org.descent.probe.BehaviouralFits}): one GD step with
- * η_fit; min-norm OLS; ridge with the run's λ; Iterative Newton with the (iterations, α) fitted to the model
- * ({@link IterativeNewtonOracle#fit}); the zero predictor (every reference is 0 at k = 0).
+ * η_fit; min-norm OLS; ridge with the run's λ; Iterative Newton with (iterations, α) fitted to the model at every k
+ * on the fit split ({@link IterativeNewtonOracle#fit}); the zero predictor (every reference is 0 at k = 0).
  *
  * <p>Per k: the MSE against the true label of the model and of every reference, each with a bootstrap interval over
  * prompts; the reference closest to the model ({@code argmin_r mean (ŷ_model − ŷ_r)²}) with an interval on its lead
@@ -85,9 +85,23 @@ public final class PrefixCurvesProbe implements Probe {
 
         double etaFit = ctx.fits().etaFit();
         int nf = Math.min(newtonFit, ctx.fits().fitSet().size());
-        IterativeNewtonOracle.Fit nfit = IterativeNewtonOracle.fit(ctx.fits().fitSet().head(nf),
-                java.util.Arrays.copyOf(ctx.fits().modelOnFit(), nf), maxNewton).best();
-        IterativeNewtonOracle newton = nfit.toOracle();
+        // Newton's α is not scale-free: one fitted at k = N can exceed 2/λ_max(S)² of a short prefix, where the
+        // iteration diverges doubly exponentially. So (iterations, α) are fitted to the model at every k, on the
+        // fit split's k-shot prompts, and judged on the judge split's.
+        PromptSet fitBase = ctx.fits().fitSet().head(nf);
+        double[][] modelOnFit = PrefixEvaluation.model(ctx.model(), fitBase, ks); // [K][nf]
+        IterativeNewtonOracle[] newtonAt = new IterativeNewtonOracle[ks.length];
+        List<Map<String, Object>> newtonFits = new ArrayList<>();
+        for (int j = 0; j < ks.length; j++) {
+            if (ks[j] == 0) {
+                continue;
+            }
+            IterativeNewtonOracle.Fit f = IterativeNewtonOracle.fit(PrefixEvaluation.kShot(fitBase, layout, ks[j]),
+                    modelOnFit[j], maxNewton).best();
+            newtonAt[j] = f.toOracle();
+            newtonFits.add(Map.of("k", ks[j], "iterations", f.iterations(), "alpha", f.alpha()));
+        }
+        String newtonName = "Newton (fitted per k)";
         Map<String, InContextRegressor> refs = new LinkedHashMap<>();
         refs.put(String.format(Locale.ROOT, "GD(η_fit = %.4g)", etaFit), null); // η_fit · averaging
         refs.put("OLS", ctx.references().ols());
@@ -95,7 +109,7 @@ public final class PrefixCurvesProbe implements Probe {
             refs.put(String.format(Locale.ROOT, "ridge(λ = %.3g)", ctx.references().ridgeLambda()),
                     ctx.references().ridge());
         }
-        refs.put(String.format(Locale.ROOT, "Newton×%d(α = %.3g)", nfit.iterations(), nfit.alpha()), newton);
+        refs.put(newtonName, null);
         refs.put("zero", null);
         List<String> names = new ArrayList<>(refs.keySet());
         String gdName = names.get(0);
@@ -117,6 +131,8 @@ public final class PrefixCurvesProbe implements Probe {
                     p = ProbeStatistics.scaled(ctx.references().averaging().predict(pk), etaFit);
                 } else if (r.equals("zero")) {
                     p = new double[base.size()];
+                } else if (r.equals(newtonName)) {
+                    p = newtonAt[j].predict(pk);
                 } else {
                     p = refs.get(r).predict(pk);
                 }
@@ -221,7 +237,7 @@ public final class PrefixCurvesProbe implements Probe {
         out.metric("layout", layout.name());
         out.metric("prompts", base.size());
         out.metric("eta_fit", etaFit);
-        out.metric("newton_fit", Map.of("iterations", nfit.iterations(), "alpha", nfit.alpha()));
+        out.metric("newton_fit", newtonFits);
         out.metric("label_power", power);
         out.metric("mse_curves", curves);
         out.metric("per_k", perK);
@@ -241,8 +257,10 @@ public final class PrefixCurvesProbe implements Probe {
         names.forEach(c -> plot.add(new Plots.Curve(c, xs, mse.get(c))));
         out.figure("prefix-curves", "MSE vs prefix length k (model with its bootstrap band, and the references)",
                 Plots.curves("MSE vs prefix length", "k (context pairs seen)", "MSE", plot, false));
-        out.paragraph("The references are fitted to the model on the fit split at k = N (η_fit, Newton's iterations"
-                + " and α) and run unchanged on every prefix; the regime checks do not enter the hypothesis summary.");
+        out.paragraph("GD's η_fit is fitted to the model on the fit split at k = N and run unchanged on every prefix;"
+                + " Newton's (iterations, α) are fitted to the model at every k on the fit split's k-shot prompts (α is"
+                + " not scale-free: one fitted at k = N diverges on short prefixes). The regime checks do not enter the"
+                + " hypothesis summary.");
         return out.build();
     }
 

@@ -28,6 +28,28 @@ import org.junit.jupiter.api.Test;
  * [x, y] (concatenated layout); the model's output is the first feature of the last layer.
  */
 class LayerIterationsAdversaryTest {
+
+    /**
+     * The head-to-head margin confirms a family only when it is clearly closer, and refutes it only when the competitor
+     * is clearly closer: a family that is slightly but not clearly better (or worse) is left inconclusive, not refuted.
+     */
+    @Test
+    void headToHeadMarginRefutesOnlyWhenTheCompetitorIsClearlyCloser() {
+        double m = 0.3;
+        assertEquals(Outcome.CONSISTENT, LayerIterationsProbe.comparative("c", interval(0.5, 0.35, 0.7), m).outcome());
+        assertEquals(Outcome.INCONCLUSIVE,
+                LayerIterationsProbe.comparative("c", interval(0.1, 0.05, 0.15), m).outcome());
+        assertEquals(Outcome.INCONCLUSIVE,
+                LayerIterationsProbe.comparative("c", interval(-0.1, -0.2, -0.05), m).outcome());
+        assertEquals(Outcome.INCONCLUSIVE,
+                LayerIterationsProbe.comparative("c", interval(-0.3, -0.5, -0.2), m).outcome());
+        assertEquals(Outcome.INCONSISTENT,
+                LayerIterationsProbe.comparative("c", interval(-0.6, -0.8, -0.4), m).outcome());
+    }
+
+    private static org.descent.compare.Bootstrap.Interval interval(double estimate, double lower, double upper) {
+        return new org.descent.compare.Bootstrap.Interval(estimate, lower, upper, 0.95, 300);
+    }
     private static final TaskConfig TASK = new TaskConfig(4, 8, TaskConfig.GAUSSIAN, 1.0, 0.0);
     private static final int LAYERS = 3;
 
