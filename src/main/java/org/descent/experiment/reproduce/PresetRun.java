@@ -197,6 +197,36 @@ public final class PresetRun implements AutoCloseable {
     }
 
     /**
+     * Trains the GPT-2 of {@code cfg} (arch {@code gpt2}) with the given seed through
+     * {@link org.descent.experiment.TrainingRun#trainGpt2}, writing its checkpoint (with the error-vs-k evaluation);
+     * records the time under {@code label}.
+     */
+    public org.descent.experiment.TrainingRun.Gpt2Trained trainGpt2(String label, ExperimentConfig cfg, long seed) {
+        ExperimentConfig seeded = new ExperimentConfig(cfg.task(), cfg.model(), cfg.train().withSeed(seed), cfg.eval());
+        say("  training %s (seed %d, %d steps) ...", label, seed, cfg.train().steps());
+        LsaTrainer.StepListener listener = progress.apply(cfg.train().steps());
+        org.descent.experiment.TrainingRun.Gpt2Trained t;
+        try {
+            t = org.descent.experiment.TrainingRun.trainGpt2(seeded, workspace,
+                    org.descent.util.RunDirectory.newRunId("train"), null, null, listener,
+                    org.descent.train.StopSignal.never(), line -> say("  %s", line));
+        } finally {
+            if (listener instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // a progress bar that fails to close is not worth failing the run for
+                }
+            }
+        }
+        timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
+        checkpoints.add(t.checkpoint().toString());
+        say("  %s: %.1f s (median step %.1f ms), final train loss %.4f", label, t.seconds(), t.medianStepMs(),
+                mean(t.state().losses(), 100));
+        return t;
+    }
+
+    /**
      * {@code count} test prompts of {@code task} drawn from stream {@code stream} of {@code seed}. The ground truth of
      * prompts from the {@link Seeds#TEST} stream is kept for {@link #outputPrompts}.
      */

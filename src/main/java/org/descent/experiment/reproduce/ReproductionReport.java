@@ -1,5 +1,6 @@
 package org.descent.experiment.reproduce;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,8 +71,11 @@ public final class ReproductionReport {
             seedMap.put("training_seeds", run.seeds());
             manifest.seeds(seedMap);
             for (String c : run.checkpoints()) {
-                manifest.input("checkpoint", c, org.descent.util.AtomicFiles.sha256(Path.of(c).resolve("lsa.params")),
-                        Map.of("sha256_of", "lsa.params", "written_by_this_run", true));
+                // an LSA checkpoint's weights are lsa.params, a GPT-2 checkpoint's model.safetensors
+                String weightsFile = Files.exists(Path.of(c).resolve("lsa.params")) ? "lsa.params"
+                        : "model.safetensors";
+                manifest.input("checkpoint", c, org.descent.util.AtomicFiles.sha256(Path.of(c).resolve(weightsFile)),
+                        Map.of("sha256_of", weightsFile, "written_by_this_run", true));
             }
             manifest.timings(run.timings());
             manifest.detail("preset", preset.name());
