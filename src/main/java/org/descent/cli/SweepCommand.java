@@ -19,6 +19,7 @@ import org.descent.sweep.SweepReport;
 import org.descent.sweep.SweepSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -271,6 +272,17 @@ final class SweepCommand implements Runnable {
         out.flush();
         return ok == table.rows().size() ? 0 : EXIT_INCOMPLETE;
     }
+    /** The sweep a command acts on: its folder, or its spec with the folder given by {@code --sweep-dir}. */
+    static final class SweepTarget {
+        @Parameters(index = "0", paramLabel = "DIR|SPEC", description = "The sweep folder, or its spec.") Path arg;
+        @Option(names = "--sweep-dir", paramLabel = "DIR", description = "The sweep folder (with a SPEC).")
+        Path sweepDir;
+
+        SweepDir open() {
+            return SweepCommand.open(arg, sweepDir);
+        }
+    }
+
 
     /** A sweep folder named directly, or the default folder of a spec file. */
     static SweepDir open(Path arg, Path sweepDir) {
@@ -318,14 +330,12 @@ final class SweepCommand implements Runnable {
             description = {"Write the results table (results.csv, results.feather) and the report of a sweep folder "
                     + "(sweep run does this at its end).", "Exit codes: 0 every cell ok; 9 some failed or missing."})
     static final class Collect implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DIR|SPEC", description = "The sweep folder, or its spec.") Path arg;
-        @Option(names = "--sweep-dir", paramLabel = "DIR", description = "The sweep folder (with a SPEC).")
-        Path sweepDir;
+        @Mixin SweepTarget target;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            return collect(open(arg, sweepDir), spec.commandLine().getOut());
+            return collect(target.open(), spec.commandLine().getOut());
         }
     }
 
@@ -333,14 +343,12 @@ final class SweepCommand implements Runnable {
             description = "Cells by state (ok, failed, running, stale, pending) from the folders, and the Slurm jobs "
                     + "of the sweep in squeue / sacct when Slurm is installed.")
     static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DIR|SPEC", description = "The sweep folder, or its spec.") Path arg;
-        @Option(names = "--sweep-dir", paramLabel = "DIR", description = "The sweep folder (with a SPEC).")
-        Path sweepDir;
+        @Mixin SweepTarget target;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            SweepDir sweep = open(arg, sweepDir);
+            SweepDir sweep = target.open();
             PrintWriter out = spec.commandLine().getOut();
             Map<SweepDir.State, Integer> c = sweep.counts();
             out.printf(Locale.ROOT, "sweep %s: %d cell(s): %d ok, %d failed, %d running, %d stale (worker gone), %d "
@@ -377,14 +385,12 @@ final class SweepCommand implements Runnable {
             description = "Cancel a sweep: scancel its Slurm jobs, and stop a local 'sweep run' (SIGTERM; its workers "
                     + "stop and leave their cells pending). Finished cells stay; 'sweep run' resumes.")
     static final class Cancel implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DIR|SPEC", description = "The sweep folder, or its spec.") Path arg;
-        @Option(names = "--sweep-dir", paramLabel = "DIR", description = "The sweep folder (with a SPEC).")
-        Path sweepDir;
+        @Mixin SweepTarget target;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            SweepDir sweep = open(arg, sweepDir);
+            SweepDir sweep = target.open();
             PrintWriter out = spec.commandLine().getOut();
             List<String> jobs = SlurmExecutor.jobs(sweep);
             if (!jobs.isEmpty()) {

@@ -332,18 +332,7 @@ public final class ProbeReport {
             String desc = registry.find(p.probe()).map(i -> i.probe().description()).orElse("");
             r.text(String.format(Locale.ROOT, "%s (%s; %s, %.2f s)%s", desc, origin, p.status().label(),
                     run.seconds().getOrDefault(p.probe(), Double.NaN), p.note().isEmpty() ? "" : ". " + p.note()));
-            for (ProbeResult.ReportItem item : p.content()) {
-                if (item instanceof ProbeResult.Paragraph par) {
-                    r.paragraph(Markdown.mathSafe(par.text()));
-                } else if (item instanceof ProbeResult.Table t) {
-                    if (!t.title().isEmpty()) {
-                        r.paragraph("*" + Markdown.text(t.title()) + "*");
-                    }
-                    r.table(t.header(), t.rows());
-                } else if (item instanceof ProbeResult.Figure f) {
-                    r.figure(p.probe() + "-" + f.name(), f.caption(), f.png(), f.svg());
-                }
-            }
+            appendContent(r, p);
         }
 
         r.section("References");
@@ -476,5 +465,21 @@ public final class ProbeReport {
             case INCONSISTENT -> "fail";
             case INCONCLUSIVE -> "unclear";
         };
+    }
+
+    /** A probe's own report content (paragraphs, titled tables, figures named after the probe) appended to {@code r}. */
+    public static void appendContent(Report r, ProbeResult p) {
+        for (ProbeResult.ReportItem item : p.content()) {
+            if (item instanceof ProbeResult.Paragraph par) {
+                r.paragraph(Markdown.mathSafe(par.text()));
+            } else if (item instanceof ProbeResult.Table t) {
+                if (!t.title().isEmpty()) {
+                    r.paragraph("*" + Markdown.text(t.title()) + "*");
+                }
+                r.table(t.header(), t.rows());
+            } else if (item instanceof ProbeResult.Figure f) {
+                r.figure(p.probe() + "-" + f.name(), f.caption(), f.png(), f.svg());
+            }
+        }
     }
 }

@@ -416,18 +416,7 @@ final class FuNewtonVsGd implements Preset {
 
         for (ProbeResult p : List.of(first.prefix(), first.layers())) {
             r.section("Probe " + p.probe() + " (first seed)");
-            for (ProbeResult.ReportItem item : p.content()) {
-                if (item instanceof ProbeResult.Paragraph par) {
-                    r.paragraph(Markdown.mathSafe(par.text()));
-                } else if (item instanceof ProbeResult.Table t) {
-                    if (!t.title().isEmpty()) {
-                        r.paragraph("*" + Markdown.text(t.title()) + "*");
-                    }
-                    r.table(t.header(), t.rows());
-                } else if (item instanceof ProbeResult.Figure f) {
-                    r.figure(p.probe() + "-" + f.name(), f.caption(), f.png(), f.svg());
-                }
-            }
+            org.descent.probe.ProbeReport.appendContent(r, p);
         }
         r.section("Setting");
         r.paragraph(Markdown.text(String.format(Locale.ROOT, "GPT-2: %d layers, width %d, %d heads, %s layout, "

@@ -172,20 +172,8 @@ public final class PresetRun implements AutoCloseable {
                 return t;
             }
         }
-        say("  training %s (seed %d, %d steps) ...", label, seed, cfg.train().steps());
-        LsaTrainer.StepListener listener = progress.apply(cfg.train().steps());
-        OneStepGdExperiment.Trained t;
-        try {
-            t = OneStepGdExperiment.train(seeded, workspace, null, listener);
-        } finally {
-            if (listener instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // a progress bar that fails to close is not worth failing the run for
-                }
-            }
-        }
+        OneStepGdExperiment.Trained t = withProgress(label, seed, cfg,
+                listener -> OneStepGdExperiment.train(seeded, workspace, null, listener));
         timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
         checkpoints.add(t.checkpoint().toString());
         say("  %s: %.1f s, final train loss %.4f", label, t.seconds(), mean(t.state().losses(), 100));
@@ -203,13 +191,24 @@ public final class PresetRun implements AutoCloseable {
      */
     public org.descent.experiment.TrainingRun.Gpt2Trained trainGpt2(String label, ExperimentConfig cfg, long seed) {
         ExperimentConfig seeded = new ExperimentConfig(cfg.task(), cfg.model(), cfg.train().withSeed(seed), cfg.eval());
+        org.descent.experiment.TrainingRun.Gpt2Trained t = withProgress(label, seed, cfg,
+                listener -> org.descent.experiment.TrainingRun.trainGpt2(seeded, workspace,
+                        org.descent.util.RunDirectory.newRunId("train"), null, null, listener,
+                        org.descent.train.StopSignal.never(), line -> say("  %s", line)));
+        timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
+        checkpoints.add(t.checkpoint().toString());
+        say("  %s: %.1f s (median step %.1f ms), final train loss %.4f", label, t.seconds(), t.medianStepMs(),
+                mean(t.state().losses(), 100));
+        return t;
+    }
+
+    /** Announces a training, runs it with a progress listener and closes the listener, whatever happens. */
+    private <T> T withProgress(String label, long seed, ExperimentConfig cfg,
+            java.util.function.Function<LsaTrainer.StepListener, T> training) {
         say("  training %s (seed %d, %d steps) ...", label, seed, cfg.train().steps());
         LsaTrainer.StepListener listener = progress.apply(cfg.train().steps());
-        org.descent.experiment.TrainingRun.Gpt2Trained t;
         try {
-            t = org.descent.experiment.TrainingRun.trainGpt2(seeded, workspace,
-                    org.descent.util.RunDirectory.newRunId("train"), null, null, listener,
-                    org.descent.train.StopSignal.never(), line -> say("  %s", line));
+            return training.apply(listener);
         } finally {
             if (listener instanceof AutoCloseable c) {
                 try {
@@ -219,11 +218,6 @@ public final class PresetRun implements AutoCloseable {
                 }
             }
         }
-        timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
-        checkpoints.add(t.checkpoint().toString());
-        say("  %s: %.1f s (median step %.1f ms), final train loss %.4f", label, t.seconds(), t.medianStepMs(),
-                mean(t.state().losses(), 100));
-        return t;
     }
 
     /**

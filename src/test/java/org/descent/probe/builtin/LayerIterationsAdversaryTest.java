@@ -11,11 +11,9 @@ import java.util.Random;
 import java.util.function.Function;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.probe.AlgorithmIterates;
-import org.descent.probe.HiddenStates;
 import org.descent.probe.ModelUnderTest;
 import org.descent.probe.Outcome;
 import org.descent.probe.ProbeResult;
-import org.descent.regressor.InContextRegressor;
 import org.descent.task.PromptSet;
 import org.descent.task.TaskConfig;
 import org.junit.jupiter.api.Test;
@@ -52,49 +50,6 @@ class LayerIterationsAdversaryTest {
     }
     private static final TaskConfig TASK = new TaskConfig(4, 8, TaskConfig.GAUSSIAN, 1.0, 0.0);
     private static final int LAYERS = 3;
-
-    /**
-     * A model whose layer l = 1..L holds {@code features.apply(prompts)[l − 1][c][b]} at the query token.
-     *
-     * @param features prompts → {@code [L][C][B]}
-     */
-    static ModelUnderTest layered(String name, TaskConfig task, int layers, int width,
-            Function<PromptSet, double[][][]> features) {
-        InContextRegressor r = new InContextRegressor() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public double[] predict(PromptSet prompts) {
-                return features.apply(prompts)[layers - 1][0];
-            }
-        };
-        return ModelUnderTest.builder(r, task, ModelUnderTest.Origin.inMemory(name)).hiddenStates(prompts -> {
-            int b = prompts.size();
-            int t = prompts.n() + 1;
-            int d = prompts.d();
-            int w = d + 1 + width;
-            double[][][] f = features.apply(prompts); // [L][C][B]
-            double[] tokens = prompts.flatTokens(); // [B, T, d+1]
-            double[] v = new double[(layers + 1) * b * t * w];
-            for (int l = 0; l <= layers; l++) {
-                for (int p = 0; p < b; p++) {
-                    for (int i = 0; i < t; i++) {
-                        int at = ((l * b + p) * t + i) * w;
-                        System.arraycopy(tokens, (p * t + i) * (d + 1), v, at, d + 1);
-                        if (l > 0 && i == t - 1) {
-                            for (int c = 0; c < width; c++) {
-                                v[at + d + 1 + c] = f[l - 1][c][p];
-                            }
-                        }
-                    }
-                }
-            }
-            return new HiddenStates(layers + 1, b, t, w, v);
-        }).build();
-    }
 
     /** Label-scale noise that depends only on the prompt's tokens (deterministic, independent of the label). */
     static double[] noise(PromptSet prompts, long salt) {
@@ -149,14 +104,14 @@ class LayerIterationsAdversaryTest {
 
     @Test
     void noiseLayersThenOlsIsNeither() {
-        ProbeResult r = run(layered("noise, noise, OLS", TASK, LAYERS, 1, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("noise, noise, OLS", TASK, LAYERS, 1, p -> new double[][][] {
             {noise(p, 1)}, {noise(p, 2)}, {ols(p)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void everyLayerOlsIsNeither() {
-        ProbeResult r = run(layered("OLS ×3", TASK, LAYERS, 1, p -> new double[][][] {{ols(p)}, {ols(p)}, {ols(p)}}),
+        ProbeResult r = run(ProbeTestModels.layered("OLS ×3", TASK, LAYERS, 1, p -> new double[][][] {{ols(p)}, {ols(p)}, {ols(p)}}),
                 Map.of());
         assertNeither(r);
     }
@@ -164,34 +119,34 @@ class LayerIterationsAdversaryTest {
     @Test
     void everyLayerOlsWithFloatRoundingIsNeither() {
         Function<PromptSet, double[]> f = p -> Arrays.stream(ols(p)).map(v -> (float) v).toArray();
-        ProbeResult r = run(layered("OLS ×3 (float32)", TASK, LAYERS, 1, p -> new double[][][] {{f.apply(p)},
+        ProbeResult r = run(ProbeTestModels.layered("OLS ×3 (float32)", TASK, LAYERS, 1, p -> new double[][][] {{f.apply(p)},
             {f.apply(p)}, {f.apply(p)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void oneOlsLayerIsNeither() {
-        ProbeResult r = run(layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}}), Map.of());
+        ProbeResult r = run(ProbeTestModels.layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void reversedNewtonLayersAreNotNewtonSteps() {
-        ProbeResult r = run(layered("Newton 3, 2, 1", TASK, LAYERS, 1, p -> new double[][][] {{newton(p, 3)},
+        ProbeResult r = run(ProbeTestModels.layered("Newton 3, 2, 1", TASK, LAYERS, 1, p -> new double[][][] {{newton(p, 3)},
             {newton(p, 2)}, {newton(p, 1)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void reversedGdLayersAreNotGdSteps() {
-        ProbeResult r = run(layered("GD 16, 4, 1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 16, 0)},
+        ProbeResult r = run(ProbeTestModels.layered("GD 16, 4, 1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 16, 0)},
             {gd(p, 4, 0)}, {gd(p, 1, 0)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void noiseThenNewtonIterateIsNotNewtonSteps() {
-        ProbeResult r = run(layered("noise, noise, Newton 3", TASK, LAYERS, 1, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("noise, noise, Newton 3", TASK, LAYERS, 1, p -> new double[][][] {
             {noise(p, 1)}, {noise(p, 2)}, {newton(p, 3)}}), Map.of());
         assertNeither(r);
     }
@@ -202,14 +157,14 @@ class LayerIterationsAdversaryTest {
      */
     @Test
     void layersHoldingBothFamiliesGetNoConfidentVerdict() {
-        ProbeResult r = run(layered("GD and Newton", TASK, LAYERS, 2, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("GD and Newton", TASK, LAYERS, 2, p -> new double[][][] {
             {gd(p, 2, 0), newton(p, 1)}, {gd(p, 8, 0), newton(p, 2)}, {gd(p, 32, 0), newton(p, 3)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void gdWithAnotherFixedStepIsNotNewton() {
-        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+        ProbeResult r = run(ProbeTestModels.layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
             {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of());
         assertNotEquals(Outcome.CONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_NEWTON));
     }
@@ -220,7 +175,7 @@ class LayerIterationsAdversaryTest {
      */
     @Test
     void gdWithAnotherFixedStepIsNotRefutedAsGd() {
-        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+        ProbeResult r = run(ProbeTestModels.layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
             {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of());
         assertNotEquals(Outcome.INCONSISTENT, r.verdictMap().get(LayerIterationsProbe.LAYERWISE_GD));
         assertEquals("gd-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
@@ -229,7 +184,7 @@ class LayerIterationsAdversaryTest {
 
     @Test
     void gdWithAnotherFixedStepAndTheRightStepSizeIsGdSteps() {
-        ProbeResult r = run(layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
+        ProbeResult r = run(ProbeTestModels.layered("GD η = 0.1", TASK, LAYERS, 1, p -> new double[][][] {{gd(p, 1, 0.1)},
             {gd(p, 2, 0.1)}, {gd(p, 3, 0.1)}}), Map.of("gdStepSize", 0.1));
         assertEquals("gd-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
     }
@@ -237,21 +192,21 @@ class LayerIterationsAdversaryTest {
     @Test
     void negatedAndScaledNewtonIteratesAreStillNewtonSteps() {
         // A linear read-out cannot see the sign or scale of a feature: −3·ŷ_t in the residual stream is ŷ_t.
-        ProbeResult r = run(layered("−3 × Newton", TASK, LAYERS, 1, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("−3 × Newton", TASK, LAYERS, 1, p -> new double[][][] {
             {scaled(newton(p, 1), -3)}, {scaled(newton(p, 2), -3)}, {scaled(newton(p, 3), -3)}}), Map.of());
         assertEquals("newton-steps", r.metrics().get("layer_verdict"), r.verdicts().toString());
     }
 
     @Test
     void noiseLayersThenAGdIterateAreNotGdSteps() {
-        ProbeResult r = run(layered("noise, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("noise, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
             {noise(p, 1)}, {noise(p, 2)}, {gd(p, 32, 0)}}), Map.of());
         assertNeither(r);
     }
 
     @Test
     void aGdIterateBetweenNoiseLayersIsNotGdSteps() {
-        ProbeResult r = run(layered("GD 2, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
+        ProbeResult r = run(ProbeTestModels.layered("GD 2, noise, GD 32", TASK, LAYERS, 1, p -> new double[][][] {
             {gd(p, 2, 0)}, {noise(p, 2)}, {gd(p, 32, 0)}}), Map.of());
         assertNeither(r);
     }
@@ -273,7 +228,7 @@ class LayerIterationsAdversaryTest {
     void fitAndJudgePromptsAreDisjoint() {
         try (NDManager manager = NDManager.newBaseManager()) {
             LayerIterationsProbe probe = new LayerIterationsProbe();
-            ModelUnderTest m = layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}});
+            ModelUnderTest m = ProbeTestModels.layered("OLS ×1", TASK, 1, 1, p -> new double[][][] {{ols(p)}});
             org.descent.probe.ProbeContext ctx = ProbeTestModels.context(probe, m, 600, Map.of(), manager);
             PromptSet fit = ctx.fits().fitSet();
             PromptSet judge = ctx.fits().judgeSet();

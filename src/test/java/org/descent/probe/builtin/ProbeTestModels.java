@@ -2,6 +2,7 @@ package org.descent.probe.builtin;
 
 import ai.djl.ndarray.NDManager;
 import java.util.Map;
+import java.util.function.Function;
 import org.descent.model.LsaRegressor;
 import org.descent.model.LsaWeights;
 import org.descent.probe.AlgorithmIterates;
@@ -36,43 +37,61 @@ final class ProbeTestModels {
      * width d + 2; concatenated layout.
      */
     static ModelUnderTest newtonLayers(TaskConfig task, int layers) {
-        InContextRegressor r = new InContextRegressor() {
-            @Override
-            public String name() {
-                return "Newton layers";
-            }
-
-            @Override
-            public double[] predict(PromptSet prompts) {
-                return AlgorithmIterates.newton(prompts, new int[] {layers})[0];
-            }
-        };
         int[] its = new int[layers];
         for (int l = 0; l < layers; l++) {
             its[l] = l + 1;
         }
-        return ModelUnderTest.builder(r, task, ModelUnderTest.Origin.inMemory("Newton layers"))
-                .hiddenStates(prompts -> {
-                    int b = prompts.size();
-                    int t = prompts.n() + 1;
-                    int d = prompts.d();
-                    int w = d + 2;
-                    double[][] nw = AlgorithmIterates.newton(prompts, its); // [L][B]
-                    double[] tokens = prompts.flatTokens(); // [B, T, d+1]
-                    double[] v = new double[(layers + 1) * b * t * w];
-                    for (int l = 0; l <= layers; l++) {
-                        for (int p = 0; p < b; p++) {
-                            for (int i = 0; i < t; i++) {
-                                int at = ((l * b + p) * t + i) * w;
-                                System.arraycopy(tokens, (p * t + i) * (d + 1), v, at, d + 1);
-                                if (l > 0 && i == t - 1) {
-                                    v[at + d + 1] = nw[l - 1][p];
-                                }
+        return layered("Newton layers", task, layers, 1, prompts -> {
+            double[][] nw = AlgorithmIterates.newton(prompts, its); // [L][B]
+            double[][][] f = new double[layers][1][];
+            for (int l = 0; l < layers; l++) {
+                f[l][0] = nw[l];
+            }
+            return f;
+        });
+    }
+
+    /**
+     * A model whose layer l = 1..L holds {@code features.apply(prompts)[l − 1][c][b]} at the query token.
+     *
+     * @param features prompts → {@code [L][C][B]}
+     */
+    static ModelUnderTest layered(String name, TaskConfig task, int layers, int width,
+            Function<PromptSet, double[][][]> features) {
+        InContextRegressor r = new InContextRegressor() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public double[] predict(PromptSet prompts) {
+                return features.apply(prompts)[layers - 1][0];
+            }
+        };
+        return ModelUnderTest.builder(r, task, ModelUnderTest.Origin.inMemory(name)).hiddenStates(prompts -> {
+            int b = prompts.size();
+            int t = prompts.n() + 1;
+            int d = prompts.d();
+            int w = d + 1 + width;
+            double[][][] f = features.apply(prompts); // [L][C][B]
+            double[] tokens = prompts.flatTokens(); // [B, T, d+1]
+            double[] v = new double[(layers + 1) * b * t * w];
+            for (int l = 0; l <= layers; l++) {
+                for (int p = 0; p < b; p++) {
+                    for (int i = 0; i < t; i++) {
+                        int at = ((l * b + p) * t + i) * w;
+                        System.arraycopy(tokens, (p * t + i) * (d + 1), v, at, d + 1);
+                        if (l > 0 && i == t - 1) {
+                            for (int c = 0; c < width; c++) {
+                                v[at + d + 1 + c] = f[l - 1][c][p];
                             }
                         }
                     }
-                    return new HiddenStates(layers + 1, b, t, w, v);
-                }).build();
+                }
+            }
+            return new HiddenStates(layers + 1, b, t, w, v);
+        }).build();
     }
 
     /** A context for {@code probe} on {@code model}: {@code test} prompts, 200 bootstrap resamples. */
