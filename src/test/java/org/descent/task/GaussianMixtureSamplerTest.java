@@ -67,6 +67,8 @@ class GaussianMixtureSamplerTest {
         msg = assertThrows(IllegalArgumentException.class, () -> t.withResponse(TaskConfig.RESPONSE_TANH)).getMessage();
         assertTrue(msg.contains("response"), msg);
         assertInstanceOf(GaussianMixtureSampler.class, TaskSamplers.forTask(t));
+        assertEquals("d = 3, N = 5, Gaussian mixture: y ~ U{−1, +1}, x = y μ + N(0, Λ), ‖μ‖_Λ⁻¹ = 2.0, Λ from "
+                + "eigenvalues, rotation seed 3", org.descent.experiment.TaskDescription.of(anisotropic(3, 5, 2.0)));
         assertEquals(java.util.List.of("mu"), TaskTruth.names(t));
     }
 
