@@ -9,6 +9,10 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * Newton's method (Cholesky solves of the d²×d² Hessian, Armijo backtracking): the objective is convex and, on a
  * non-separable training set, strictly convex, so the stationary point it converges to is the unique global minimum.
  *
+ * <p>On a separable training set the infimum is 0 and is not attained (scaling a separating W lowers the loss
+ * forever): {@link #of} refuses with a one-line error when its result separates the set (every margin positive, an
+ * exact certificate) or Newton did not converge.
+ *
  * @param w W* {@code [d, d]}
  * @param loss L* = L(W*)
  * @param gradientNorm ‖∇L(W*)‖₂ at the returned point
@@ -21,6 +25,8 @@ public record ClassificationOptimum(DMatrixRMaj w, double loss, double gradientN
     /** Newton stops when ‖∇L‖₂ falls below this (the double-precision floor of a mean over M prompts). */
     public static final double GRADIENT_TOLERANCE = 1e-13;
     static final int MAX_ITERATIONS = 100;
+    /** Newton must at least reach this gradient norm, or the objective has no finite minimiser (separable data). */
+    static final double CONVERGED_GRADIENT = 1e-8;
 
     /** Minimises {@code loss} from W = 0. */
     public static ClassificationOptimum of(InContextClassificationLoss loss) {
@@ -63,6 +69,14 @@ public record ClassificationOptimum(DMatrixRMaj w, double loss, double gradientN
             theta = next;
             value = nextValue;
             g = nextG;
+        }
+        if (loss.separates(theta)) {
+            throw new IllegalStateException("classification optimum: W classifies every training prompt correctly, so "
+                    + "the training set is separable and the loss has no finite minimiser (its infimum 0 is not attained)");
+        }
+        if (!(norm(g) <= CONVERGED_GRADIENT)) {
+            throw new IllegalStateException("classification optimum: Newton stopped at ‖∇L‖ = " + norm(g) + " after "
+                    + it + " iterations; the training set is probably separable (no finite minimiser)");
         }
         DMatrixRMaj w = InContextClassificationLoss.unvec(theta, loss.d());
         return new ClassificationOptimum(w, value, norm(g), it,

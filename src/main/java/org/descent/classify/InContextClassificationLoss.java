@@ -115,6 +115,16 @@ public final class InContextClassificationLoss {
         return 1 / (1 + Math.exp(margin));
     }
 
+    /** Whether θ classifies every prompt correctly (all margins positive): then the set is separable. */
+    public boolean separates(double[] theta) {
+        for (int b = 0; b < m; b++) {
+            if (!(margin(b, theta) > 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** L(θ), θ = vec(W) row-major {@code [p]}. */
     public double value(double[] theta) {
         double s = 0;

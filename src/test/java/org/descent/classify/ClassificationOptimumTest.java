@@ -117,6 +117,31 @@ class ClassificationOptimumTest {
         assertTrue(gd.distances()[gd.distances().length - 1] < 1e-5 * gd.distances()[0]);
     }
 
+    /**
+     * The natural fooling model: on a separable training set (well-separated classes, few prompts) the loss has no
+     * minimiser, its infimum is 0, and GD's loss falls like 1/t, not geometrically. The optimum refuses, and the
+     * linear-rate rule, fed the gap to the infimum, says "not linear".
+     */
+    @Test
+    void aSeparableTrainingSetHasNoOptimumAndGdIsSublinear() {
+        TaskConfig separable = new TaskConfig(2, 10, TaskConfig.GAUSSIAN, 1.0, 0, null, null,
+                TaskConfig.FAMILY_GAUSSIAN_MIXTURE, null, null, null, null, 6.0);
+        InContextClassificationLoss l = InContextClassificationLoss.of(
+                TaskSamplers.forTask(separable).samplePromptSet(manager, 40, 1));
+        String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ClassificationOptimum.of(l)).getMessage();
+        assertTrue(msg.contains("separable"), msg);
+        FullBatchGradientDescent gd = FullBatchGradientDescent.run(l, new double[l.parameters()], 1 / l.smoothness(),
+                5000, null);
+        double[] gaps = gd.losses(); // L* = inf L = 0
+        int[] w = LinearRateFit.window(gaps, 1e-2, 1e-10);
+        LinearRateFit f = LinearRateFit.fit(gaps, w[0], w[1]);
+        assertTrue(f.upper() < 0, "the loss falls: " + f);
+        assertTrue(f.r2LogStep() > f.r2(), "a power law fits better: " + f);
+        assertTrue(f.slopeRatio() < LinearRateFit.MIN_SLOPE_RATIO, "the rate decays: " + f);
+        org.junit.jupiter.api.Assertions.assertFalse(f.isLinear(), f.toString());
+    }
+
     @Test
     void descentsLsaBuiltFromWComputesTheOraclesLogits() {
         Random rnd = new Random(4);

@@ -54,6 +54,11 @@ final class ShenClassification implements Preset {
     /** Max |logit of descent's LSA (DJL, float64) − logit of the double oracle| / max |logit|. */
     static final double CONSTRUCTION_TOL = 1e-10;
 
+    /** The control: a separable training set (r = 6, d = 2, 40 prompts), whose loss has no minimiser. */
+    static final int CONTROL_PROMPTS = 40;
+    static final int CONTROL_STEPS = 5000;
+    static final double CONTROL_SEPARATION = 6.0;
+
     /** Prompt lengths of the W* ≈ c(N) Λ⁻¹ sweep (the paper's ‖G‖_max = O(1/N)). */
     static final int[] SWEEP_N = {5, 10, 20, 40, 80};
 
@@ -102,7 +107,10 @@ final class ShenClassification implements Preset {
                 + "‖W*‖_F ≤ " + MAX_PARAMETER_ERROR + "; (d) the trained model's in-context test accuracy equals the "
                 + "Bayes-optimal in-context classifier's within ±" + ACCURACY_TOLERANCE + " (two-sided); and the "
                 + "exactness checks: ‖∇L(W*)‖ ≤ " + MAX_OPTIMUM_GRADIENT + ", descent's LSA built from W (DJL, float64) "
-                + "matches the double oracle's logits within " + CONSTRUCTION_TOL + " (relative).";
+                + "matches the double oracle's logits within " + CONSTRUCTION_TOL + " (relative); and a control the "
+                + "rule must refuse: GD on a separable training set (r = " + CONTROL_SEPARATION + ", d = 2, "
+                + CONTROL_PROMPTS + " prompts, no finite minimiser, gap to the infimum 0 falling like 1/t) has R²(ln "
+                + "gap vs t) below R²(ln gap vs ln t).";
     }
 
     @Override
@@ -199,6 +207,12 @@ final class ShenClassification implements Preset {
             exponents[si] = sweepExponent(scales[si]);
         }
         run.time("sweep_s", (System.nanoTime() - s0) / 1e9);
+        long c0 = System.nanoTime();
+        List<LinearRateFit> controls = new ArrayList<>();
+        for (SeedRun sr : runs) {
+            controls.add(control(run, sr.seed()));
+        }
+        run.time("control_s", (System.nanoTime() - c0) / 1e9);
         List<Headline> heads = new ArrayList<>();
         heads.add(slopeHeadline(runs));
         heads.add(SeedSample.atLeast("log_gap_line_r2", "(a) R² of ln(L_t − L*) vs t over the window",
@@ -208,6 +222,12 @@ final class ShenClassification implements Preset {
         heads.add(SeedSample.atLeast("slope_ratio_last_first_third", "(a) slope over the window's last third / slope "
                 + "over its first third (the rate holds)", fixed(runs, s -> s.fit().slopeRatio()),
                 LinearRateFit.MIN_SLOPE_RATIO));
+        heads.add(SeedSample.atMost("control_r2_line_minus_power_law", "control (separable training set, L* = inf L = 0, "
+                + "GD's gap ~ 1/t): R²(ln gap vs t) − R²(ln gap vs ln t), must be refused", controls.stream()
+                .map(f -> SeedSample.fixed(f.r2() - f.r2LogStep())).toList(), 0.0));
+        heads.add(SeedSample.info("control_slope_ratio", "control: slope last third / first third (the rule needs ≥ "
+                + LinearRateFit.MIN_SLOPE_RATIO + ")", controls.stream().map(f -> SeedSample.fixed(f.slopeRatio()))
+                .toList()));
         heads.add(SeedSample.atMost("final_gap_fraction", "(b) (L_T − L*) / (L_0 − L*)",
                 fixed(runs, SeedRun::finalGapFraction), MAX_FINAL_GAP_FRACTION));
         heads.add(SeedSample.atMost("parameter_error", "(c) ‖W_T − W*‖_F / ‖W*‖_F",
@@ -257,6 +277,21 @@ final class ShenClassification implements Preset {
         metrics.put("loss_star_seed" + first.seed(), first.optimum().loss());
         metrics.put("window_seed" + first.seed(), new int[] {first.fit().from(), first.fit().to()});
         return new PresetResult(heads, metrics, r -> details(r, task, runs, lambdaInv, phiR, scales), configs);
+    }
+
+    /**
+     * The control the linear-rate rule must refuse: full-batch GD on a separable training set, where the loss has no
+     * minimiser and falls like 1/t towards its infimum 0.
+     */
+    static LinearRateFit control(PresetRun run, long seed) {
+        TaskConfig t = new TaskConfig(2, 10, TaskConfig.GAUSSIAN, 1.0, 0, null, null,
+                TaskConfig.FAMILY_GAUSSIAN_MIXTURE, null, null, null, null, CONTROL_SEPARATION);
+        InContextClassificationLoss l = InContextClassificationLoss.of(run.prompts(t, seed, Seeds.SEARCH + 100,
+                CONTROL_PROMPTS));
+        double[] gaps = FullBatchGradientDescent.run(l, new double[l.parameters()], 1 / l.smoothness(), CONTROL_STEPS,
+                null).losses();
+        int[] w = LinearRateFit.window(gaps, WINDOW_START, WINDOW_FLOOR);
+        return LinearRateFit.fit(gaps, w[0], w[1]);
     }
 
     /** c(N) of W* ≈ c Λ⁻¹ for each prompt length of {@link #SWEEP_N}, on training sets of the preset's size. */

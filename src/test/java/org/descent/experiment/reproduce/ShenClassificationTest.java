@@ -37,7 +37,7 @@ class ShenClassificationTest {
         ReproductionReport.Outcome o = run(dir, new ShenClassification(700, 2000, 2000), List.of(0L, 1L));
         for (String key : List.of("log_gap_slope", "log_gap_line_r2", "r2_line_minus_power_law",
                 "slope_ratio_last_first_third", "final_gap_fraction", "parameter_error", "optimum_gradient_norm",
-                "construction_vs_oracle")) {
+                "construction_vs_oracle", "control_r2_line_minus_power_law")) {
             Headline h = head(o, key);
             assertEquals(Verdict.SUPPORTED, h.verdict(), h.toString());
             assertEquals(2, h.scope().seeds(), h.toString());
