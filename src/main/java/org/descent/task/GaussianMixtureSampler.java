@@ -1,10 +1,7 @@
 package org.descent.task;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -61,11 +58,6 @@ public final class GaussianMixtureSampler implements TaskSampler {
         NDArray y = coins.lt(0.5f).toType(DataType.FLOAT32, false).mul(manager.create(2f))
                 .sub(manager.create(1f)); // [B, T], ±1
         NDArray x = y.expandDims(2).mul(mu.expandDims(1)).add(applyFactor(manager, z)); // [B, T, d]
-        NDArray targets = y.get(new NDIndex(":, -1")); // [B]
-        float[] mask = new float[t];
-        java.util.Arrays.fill(mask, 0, t - 1, 1f);
-        NDArray ySlots = y.mul(manager.create(mask)).expandDims(2); // [B, T, 1], the query's slot zeroed
-        NDArray tokens = NDArrays.concat(new NDList(x, ySlots), 2); // [B, T, D]
-        return new PromptBatch(tokens, targets);
+        return RegressionSampler.layOut(manager, x, y);
     }
 }
