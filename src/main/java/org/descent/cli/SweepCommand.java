@@ -115,6 +115,7 @@ final class SweepCommand implements Runnable {
                     case "mahankali-nonlinear" -> 25;
                     case "garg-curves" -> 120;
                     case "gatmiry-looped" -> 312;
+                    case "shen-classification" -> 20;
                     default -> 60;
                 };
             }

@@ -19,6 +19,14 @@ public final class TaskDescription {
             x = "N(0, " + t.inputScale() + "² I)";
         }
         String w = TaskConfig.PRIOR_INVERSE_COVARIANCE.equals(t.weightPrior()) ? "N(0, Σ⁻¹)" : "N(0, I)";
+        if (t.isClassification()) {
+            String lambda = t.covariance() == null ? "Λ = " + t.inputScale() + "² I"
+                    : t.covariance().eigenvalues() != null ? "Λ from eigenvalues, rotation seed "
+                    + t.covariance().rotationSeed() : t.covariance().file() != null ? "Λ from " + t.covariance().file()
+                    : "Λ given";
+            return String.format(Locale.ROOT, "d = %d, N = %d, Gaussian mixture: y ~ U{−1, +1}, x = y μ + N(0, Λ), "
+                    + "‖μ‖_Λ⁻¹ = %s, %s", t.d(), t.n(), t.classSeparation(), lambda);
+        }
         String labels = switch (t.family()) {
             case TaskConfig.FAMILY_SPARSE_LINEAR -> t.sparsity() + "-sparse w ~ " + w + ", y = " + response(t);
             case TaskConfig.FAMILY_RELU_NETWORK -> "2-layer ReLU network of width " + t.hiddenWidth();

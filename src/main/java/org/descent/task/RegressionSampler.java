@@ -82,6 +82,19 @@ public abstract class RegressionSampler implements TaskSampler {
         if (task.noise() > 0) {
             y = y.add(manager.randomNormal(0f, (float) task.noise(), new Shape(batchSize, t), DataType.FLOAT32));
         }
+        return layOut(manager, x, y);
+    }
+
+    /**
+     * The standard token layout, for every sampler: tokens {@code [x_i, y_i]} with the query's label slot zeroed, the
+     * query's label as target.
+     *
+     * @param x inputs {@code [B, T, d]}
+     * @param y labels {@code [B, T]} (the last is the query's)
+     * @return tokens {@code [B, T, D]} and targets {@code [B]}
+     */
+    static PromptBatch layOut(NDManager manager, NDArray x, NDArray y) {
+        int t = (int) y.getShape().get(1);
         NDArray targets = y.get(new NDIndex(":, -1")); // [B]
         // zero the query's label slot: mask [T] = (1, ..., 1, 0)
         float[] mask = new float[t];

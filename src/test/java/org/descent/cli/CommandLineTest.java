@@ -71,7 +71,8 @@ class CommandLineTest {
 
     @Test
     void eachCommandListsOnlyTheOptionsItUses() {
-        Set<String> task = Set.of("--config", "--seed", "--d", "--n", "--inputs", "--input-scale", "--noise");
+        Set<String> task = Set.of("--config", "--seed", "--d", "--n", "--inputs", "--input-scale", "--noise", "--family",
+                "--family-parameter", "--class-separation");
         Set<String> model = Set.of("--layers", "--tied", "--init-scale", "--batch", "--lr", "--schedule", "--warmup",
                 "--clip-norm");
         Set<String> training = Set.of("--steps", "--checkpoint-every");

@@ -15,6 +15,11 @@ public interface Preset {
     /** The claim under test, in one paragraph. */
     String claim();
 
+    /** The loss the report's closing note names (its numbers use this loss unless they say otherwise). */
+    default String lossNote() {
+        return "Loss everywhere: plain MSE mean((ŷ − y)²), no ½.";
+    }
+
     /** Runs the reproduction for every seed of {@code run}. */
     PresetResult run(PresetRun run);
 }

@@ -54,8 +54,8 @@ public final class ReproductionReport {
         r.literalMath(true); // the presets' details are formulas: Γ_fit, η*_N, min_α ‖Γ − αI‖_F
         result.details().accept(r);
         r.literalMath(false);
-        r.reproduce(equivalent, "It took " + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here. Loss "
-                + "everywhere: plain MSE mean((ŷ − y)²), no ½. `manifest.json` lists configs, seeds, versions, "
+        r.reproduce(equivalent, "It took " + String.format(java.util.Locale.ROOT, "%.0f", seconds) + " s here. "
+                + preset.lossNote() + " `manifest.json` lists configs, seeds, versions, "
                 + "checkpoints and timings.");
 
         RunDirectory dir = RunDirectory.create(run.workspace().reportsDir(),
