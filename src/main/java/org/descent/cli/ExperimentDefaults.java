@@ -28,6 +28,7 @@ final class ExperimentDefaults implements IDefaultValueProvider {
         m.put("--inputs", c.task().inputs());
         m.put("--input-scale", number(c.task().inputScale()));
         m.put("--noise", number(c.task().noise()));
+        m.put("--family", c.task().family());
         m.put("--arch", c.model().architecture());
         m.put("--layers", Integer.toString(c.model().layers()));
         m.put("--tied", Boolean.toString(c.model().weightTied()));

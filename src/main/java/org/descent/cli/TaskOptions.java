@@ -24,9 +24,29 @@ final class TaskOptions {
     @Option(names = "--noise", paramLabel = "SIGMA", description = "Label noise std σ (default: ${DEFAULT-VALUE}).")
     Double noise;
 
+    @Option(names = "--family", paramLabel = "FAMILY",
+            description = "Task family: linear, sparse-linear, relu-network, decision-tree (regression) or "
+                    + "gaussian-mixture (in-context binary classification, labels ±1 in the y slot; its inputs are "
+                    + "Gaussian, noise 0) (default: ${DEFAULT-VALUE}).")
+    String family;
+
+    @Option(names = "--family-parameter", paramLabel = "K",
+            description = "The family's integer parameter: sparsity k (sparse-linear), hidden width (relu-network), "
+                    + "depth (decision-tree); default: the family's default.")
+    Integer familyParameter;
+
+    @Option(names = "--class-separation", paramLabel = "R",
+            description = "gaussian-mixture only: Mahalanobis norm r of the class mean μ (Bayes accuracy knowing μ "
+                    + "is Φ(r)); default " + TaskConfig.DEFAULT_CLASS_SEPARATION + ".")
+    Double classSeparation;
+
     /** {@code c} with the options that were {@code given} on the command line. */
     ExperimentConfig apply(ExperimentConfig c, Predicate<String> given) {
         TaskConfig t = c.task();
+        if (given.test("--family") || given.test("--family-parameter")) {
+            t = t.withFamily(given.test("--family") ? family : t.family(), familyParameter);
+        }
+        t = given.test("--class-separation") ? t.withClassSeparation(classSeparation) : t;
         t = given.test("--d") ? t.withD(d) : t;
         t = given.test("--n") ? t.withN(n) : t;
         if (given.test("--inputs") || given.test("--input-scale")) {

@@ -19,6 +19,12 @@ public final class TaskDescription {
             x = "N(0, " + t.inputScale() + "² I)";
         }
         String w = TaskConfig.PRIOR_INVERSE_COVARIANCE.equals(t.weightPrior()) ? "N(0, Σ⁻¹)" : "N(0, I)";
+        if (t.isClassification()) {
+            String lambda = t.covariance() != null ? "Λ = " + x.substring(x.indexOf('(') + 1, x.lastIndexOf(')'))
+                    : "Λ = " + t.inputScale() + "² I";
+            return String.format(Locale.ROOT, "d = %d, N = %d, Gaussian mixture: y ~ U{−1, +1}, x = y μ + N(0, Λ), "
+                    + "‖μ‖_Λ⁻¹ = %s, %s", t.d(), t.n(), t.classSeparation(), lambda);
+        }
         String labels = switch (t.family()) {
             case TaskConfig.FAMILY_SPARSE_LINEAR -> t.sparsity() + "-sparse w ~ " + w + ", y = " + response(t);
             case TaskConfig.FAMILY_RELU_NETWORK -> "2-layer ReLU network of width " + t.hiddenWidth();

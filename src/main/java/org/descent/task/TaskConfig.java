@@ -11,8 +11,9 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
 /**
- * The in-context regression task a model is trained or probed on: prompt size, input distribution, the function
- * class a prompt's task is drawn from, label noise. Immutable and validated on construction, so an impossible task
+ * The in-context task a model is trained or probed on: prompt size, input distribution, the function class a
+ * prompt's task is drawn from (regression families, or the binary classification family {@code "gaussian-mixture"}),
+ * label noise. Immutable and validated on construction, so an impossible task
  * never reaches a sampler; every error is one line naming the field and the problem.
  *
  * <p>Dimension glossary: {@code d} input dimension, {@code n} context examples per prompt (N in the papers),
@@ -29,13 +30,25 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
  *       {@code u_j ~ N(0, I_d)}, width {@code r = hiddenWidth} (so that Var y = d for x ~ N(0, I), as for linear);</li>
  *   <li>{@code "decision-tree"} (Garg et al.): a full binary tree of depth {@code treeDepth}; every internal node
  *       tests a coordinate drawn uniformly from {@code 0..d-1} and goes right when it is positive, left otherwise;
- *       the {@code 2^depth} leaves hold values drawn from N(0, 1).</li>
+ *       the {@code 2^depth} leaves hold values drawn from N(0, 1);</li>
+ *   <li>{@code "gaussian-mixture"} (in-context binary classification, Shen, Zhou, Yang and Shen 2025): per prompt a
+ *       class mean {@code μ = r Λ^{1/2} u} with {@code u} uniform on the unit sphere of R^d and
+ *       {@code r = classSeparation} (so the Mahalanobis norm {@code ‖μ‖_{Λ⁻¹} = r} in every prompt); labels
+ *       {@code y_i ∈ {−1, +1}} independent and uniform (the query's too); inputs {@code x_i = y_i μ + Λ^{1/2} z_i},
+ *       {@code z_i ~ N(0, I)}, where the class covariance Λ is {@code a² I} ({@code inputScale} a) or the given
+ *       {@code covariance}. Needs {@code inputs = "gaussian"} and {@code noise = 0}. The ±1 label sits in the y slot
+ *       of the standard token layout and the query's target is its label. Knowing μ, the Bayes classifier
+ *       {@code sign(μᵀΛ⁻¹x)} has accuracy Φ(r); from the context alone, {@code sign(x_qᵀ Λ⁻¹ Σ_i y_i x_i)} is
+ *       Bayes-optimal for this prior on μ (the posterior predictive increases in {@code ‖Λ^{-1/2}(Σ y_i x_i ± x_q)‖}).
+ *       The marginal input covariance is {@code Λ + μμᵀ} per prompt, {@code Λ + (r²/d) Λ} over prompts;
+ *       {@link #inputCovariance()} returns Λ.</li>
  * </ul>
  *
  * @param d input dimension, at least 1
  * @param n number of context examples per prompt, at least 1
  * @param inputs input distribution: {@code "uniform"} (x ~ U(-a, a)^d) or {@code "gaussian"} (x ~ N(0, a² I), or
- *     x ~ N(0, Σ) when {@code covariance} is given)
+ *     x ~ N(0, Σ) when {@code covariance} is given; for {@code "gaussian-mixture"} the class noise); default
+ *     {@code "gaussian"} for {@code "gaussian-mixture"}, {@code "uniform"} otherwise
  * @param inputScale the {@code a} above: half-width for uniform, standard deviation for gaussian; positive; must be 1
  *     when {@code covariance} is given (put the scale into Σ)
  * @param noise standard deviation σ of Gaussian label noise, at least 0
@@ -50,12 +63,14 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
  *     other families
  * @param hiddenWidth r, hidden units of {@code "relu-network"}, at least 1; default 100; null for other families
  * @param treeDepth depth of {@code "decision-tree"}, 1..{@value #MAX_TREE_DEPTH}; default 4; null for other families
+ * @param classSeparation r, the Mahalanobis norm of the class mean of {@code "gaussian-mixture"}, positive and finite;
+ *     default {@value #DEFAULT_CLASS_SEPARATION}; null for other families
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TaskConfig(int d, int n, String inputs, double inputScale, double noise, CovarianceSpec covariance,
         String weightPrior, String family, String response, Integer sparsity, Integer hiddenWidth,
-        Integer treeDepth) {
+        Integer treeDepth, Double classSeparation) {
 
     public static final String UNIFORM = "uniform";
     public static final String GAUSSIAN = "gaussian";
@@ -69,6 +84,8 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
     public static final String FAMILY_SPARSE_LINEAR = "sparse-linear";
     public static final String FAMILY_RELU_NETWORK = "relu-network";
     public static final String FAMILY_DECISION_TREE = "decision-tree";
+    /** In-context binary classification of a two-component Gaussian mixture, labels ±1. */
+    public static final String FAMILY_GAUSSIAN_MIXTURE = "gaussian-mixture";
 
     public static final String RESPONSE_LINEAR = "linear";
     public static final String RESPONSE_TANH = "tanh";
@@ -78,10 +95,12 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
     public static final int DEFAULT_HIDDEN_WIDTH = 100;
     public static final int DEFAULT_TREE_DEPTH = 4;
     public static final int MAX_TREE_DEPTH = 16;
+    public static final double DEFAULT_CLASS_SEPARATION = 1.0;
 
     private static final List<String> PRIORS = List.of(PRIOR_ISOTROPIC, PRIOR_INVERSE_COVARIANCE);
     private static final List<String> FAMILIES =
-            List.of(FAMILY_LINEAR, FAMILY_SPARSE_LINEAR, FAMILY_RELU_NETWORK, FAMILY_DECISION_TREE);
+            List.of(FAMILY_LINEAR, FAMILY_SPARSE_LINEAR, FAMILY_RELU_NETWORK, FAMILY_DECISION_TREE,
+                    FAMILY_GAUSSIAN_MIXTURE);
     private static final List<String> RESPONSES = List.of(RESPONSE_LINEAR, RESPONSE_TANH, RESPONSE_RELU);
 
     @JsonCreator
@@ -93,7 +112,7 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
             throw new IllegalArgumentException("task: n (context examples) must be a positive integer, got " + n);
         }
         if (inputs == null) {
-            inputs = UNIFORM;
+            inputs = FAMILY_GAUSSIAN_MIXTURE.equals(family) ? GAUSSIAN : UNIFORM;
         }
         if (!inputs.equals(UNIFORM) && !inputs.equals(GAUSSIAN)) {
             throw new IllegalArgumentException(
@@ -144,6 +163,34 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
         if (treeDepth != null && (treeDepth < 1 || treeDepth > MAX_TREE_DEPTH)) {
             throw new IllegalArgumentException("task: treeDepth must be in 1.." + MAX_TREE_DEPTH + ", got " + treeDepth);
         }
+        if (family.equals(FAMILY_GAUSSIAN_MIXTURE)) {
+            if (classSeparation == null) {
+                classSeparation = DEFAULT_CLASS_SEPARATION;
+            }
+            if (!(classSeparation > 0) || Double.isInfinite(classSeparation)) {
+                throw new IllegalArgumentException("task: classSeparation must be a positive finite number, got "
+                        + classSeparation);
+            }
+            if (!inputs.equals(GAUSSIAN)) {
+                throw new IllegalArgumentException("task: family \"gaussian-mixture\" needs inputs \"gaussian\" (its"
+                        + " class noise is N(0, Λ)), got \"" + inputs + "\"");
+            }
+            if (noise != 0) {
+                throw new IllegalArgumentException("task: family \"gaussian-mixture\" has exact ±1 labels and needs"
+                        + " noise = 0, got " + noise);
+            }
+        } else if (classSeparation != null) {
+            throw new IllegalArgumentException("task: classSeparation only applies to family \"gaussian-mixture\","
+                    + " not \"" + family + "\"");
+        }
+    }
+
+    /** As the canonical constructor, for the families other than {@code "gaussian-mixture"}. */
+    public TaskConfig(int d, int n, String inputs, double inputScale, double noise, CovarianceSpec covariance,
+            String weightPrior, String family, String response, Integer sparsity, Integer hiddenWidth,
+            Integer treeDepth) {
+        this(d, n, inputs, inputScale, noise, covariance, weightPrior, family, response, sparsity, hiddenWidth,
+                treeDepth, null);
     }
 
     /** Linear regression with isotropic inputs and w ~ N(0, I) (the original five-field task). */
@@ -204,50 +251,71 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
 
     public TaskConfig withD(int newD) {
         return new TaskConfig(newD, n, inputs, inputScale, noise, covariance, weightPrior, family, response, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     public TaskConfig withN(int newN) {
         return new TaskConfig(d, newN, inputs, inputScale, noise, covariance, weightPrior, family, response, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     public TaskConfig withInputs(String newInputs, double newScale) {
         return new TaskConfig(d, n, newInputs, newScale, noise, covariance, weightPrior, family, response, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     public TaskConfig withNoise(double newNoise) {
         return new TaskConfig(d, n, inputs, inputScale, newNoise, covariance, weightPrior, family, response, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     /** Gaussian inputs x ~ N(0, Σ) (sets inputs = "gaussian", inputScale = 1); null returns to isotropic inputs. */
     public TaskConfig withCovariance(CovarianceSpec newCovariance) {
         return new TaskConfig(d, n, newCovariance == null ? inputs : GAUSSIAN,
                 newCovariance == null ? inputScale : 1.0, noise, newCovariance, weightPrior, family, response,
-                sparsity, hiddenWidth, treeDepth);
+                sparsity, hiddenWidth, treeDepth, classSeparation);
     }
 
     public TaskConfig withWeightPrior(String newPrior) {
         return new TaskConfig(d, n, inputs, inputScale, noise, covariance, newPrior, family, response, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     public TaskConfig withResponse(String newResponse) {
         return new TaskConfig(d, n, inputs, inputScale, noise, covariance, weightPrior, family, newResponse, sparsity,
-                hiddenWidth, treeDepth);
+                hiddenWidth, treeDepth, classSeparation);
     }
 
     /**
      * Another function family with its parameter (k for sparse-linear, r for relu-network, depth for decision-tree;
-     * null for the default; ignored for linear). Weight prior and response are reset to their defaults.
+     * null for the default; ignored for linear and gaussian-mixture). Weight prior and response are reset to their
+     * defaults. For {@code "gaussian-mixture"}, uniform inputs become Gaussian with inputScale 1 (its class noise is
+     * Gaussian) and the class separation is the default (see {@link #withClassSeparation}).
      */
     public TaskConfig withFamily(String newFamily, Integer parameter) {
         Integer k = FAMILY_SPARSE_LINEAR.equals(newFamily) ? parameter : null;
         Integer r = FAMILY_RELU_NETWORK.equals(newFamily) ? parameter : null;
         Integer depth = FAMILY_DECISION_TREE.equals(newFamily) ? parameter : null;
-        return new TaskConfig(d, n, inputs, inputScale, noise, covariance, null, newFamily, null, k, r, depth);
+        boolean mixture = FAMILY_GAUSSIAN_MIXTURE.equals(newFamily);
+        boolean toGaussian = mixture && !GAUSSIAN.equals(inputs);
+        return new TaskConfig(d, n, toGaussian ? GAUSSIAN : inputs, toGaussian ? 1.0 : inputScale, noise, covariance,
+                null, newFamily, null, k, r, depth, null);
+    }
+
+    /** The class separation r of family {@code "gaussian-mixture"} (the task must have that family). */
+    public TaskConfig withClassSeparation(double r) {
+        if (!family.equals(FAMILY_GAUSSIAN_MIXTURE)) {
+            throw new IllegalArgumentException("task: classSeparation only applies to family \"gaussian-mixture\","
+                    + " not \"" + family + "\"");
+        }
+        return new TaskConfig(d, n, inputs, inputScale, noise, covariance, weightPrior, family, response, sparsity,
+                hiddenWidth, treeDepth, r);
+    }
+
+    /** Whether the task is in-context binary classification (labels ±1): family {@code "gaussian-mixture"}. */
+    @JsonIgnore
+    public boolean isClassification() {
+        return family.equals(FAMILY_GAUSSIAN_MIXTURE);
     }
 
     /** Whether inputs are isotropic (no covariance given): Σ = s·I. */
@@ -281,7 +349,8 @@ public record TaskConfig(int d, int n, String inputs, double inputScale, double 
 
     /**
      * The input covariance {@code Σ = E[x xᵀ]} as a fresh {@code [d, d]} matrix: the given covariance, or
-     * {@code s·I} for isotropic inputs (s = a² for gaussian, a²/3 for uniform).
+     * {@code s·I} for isotropic inputs (s = a² for gaussian, a²/3 for uniform). For {@code "gaussian-mixture"} this is
+     * the class-conditional covariance Λ (the inputs' noise), not the marginal {@code Λ + μμᵀ}.
      */
     public DMatrixRMaj inputCovariance() {
         if (covariance != null) {

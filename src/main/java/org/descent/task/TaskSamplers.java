@@ -10,6 +10,7 @@ public final class TaskSamplers {
             case TaskConfig.FAMILY_SPARSE_LINEAR -> new SparseLinearRegressionSampler(task);
             case TaskConfig.FAMILY_RELU_NETWORK -> new ReluNetworkSampler(task);
             case TaskConfig.FAMILY_DECISION_TREE -> new DecisionTreeSampler(task);
+            case TaskConfig.FAMILY_GAUSSIAN_MIXTURE -> new GaussianMixtureSampler(task);
             default -> throw new IllegalArgumentException("task: no sampler for family \"" + task.family() + "\"");
         };
     }

@@ -108,6 +108,7 @@ public final class TaskTruth {
                 out.add("tree_features");
                 out.add("tree_leaves");
             }
+            case TaskConfig.FAMILY_GAUSSIAN_MIXTURE -> out.add("mu");
             default -> { }
         }
         return out;
