@@ -39,8 +39,10 @@ import org.descent.task.layout.PromptLayout;
  *   <li><b>ZSL</b> (zero-shot): the query segment alone;</li>
  *   <li><b>ICL</b>: the demonstrations followed by the query segment (the whole prompt);</li>
  *   <li><b>FT</b>: a copy of the weights finetuned on the demonstrations ({@link Gpt2Finetuning}: every demonstration
- *       as its own zero-shot prompt, x_i alone predicting y_i; SGD, one example per step, one epoch, squared error),
- *       then run on the ZSL input. Two scopes: Dai's (only the attention K/V projections,
+ *       as its own zero-shot prompt in the ZSL input's format, i.e. the query segment with x_i in the query's place,
+ *       predicting y_i; SGD, one example per step, one epoch, squared error), then run on the ZSL input. With the
+ *       query alone the training prompt is x_i alone: softmax over one key is 1, so the key projection gets no
+ *       gradient and K/V finetuning moves only V. Two scopes: Dai's (only the attention K/V projections,
  *       {@link FinetuneScope.KeyValueProjections}; the verdicts use it) and all weights (shown beside).</li>
  * </ul>
  * The query segment is the query x_q preceded by the prompt's last {@code queryPairs − 1} labelled pairs (default
@@ -281,12 +283,9 @@ public final class DualFormProbe implements Probe {
         for (int i = 0; i < b; i++) {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray prompt = tokens.get(new NDIndex(i + ":" + (i + 1))); // [1, N+1, d+1]
-                NDArray demo = prompt.get(new NDIndex("0, :" + demos + ", :")); // [D, d+1]
-                NDArray labels = demo.get(new NDIndex(":, -1")); // [D]
-                NDArray alone = demo.duplicate();
-                alone.set(new NDIndex(":, -1"), 0); // each demonstration as its own zero-shot prompt [x_i, 0]
-                Map<String, NDArray> tuned = Gpt2Finetuning.finetune(config, layout, p, alone.reshape(demos, 1, w),
-                        labels, lr, f, scope);
+                NDArray train = trainingPrompts(prompt.get(new NDIndex("0")), demos); // [D, q, d+1]
+                NDArray labels = prompt.get(new NDIndex("0, :" + demos + ", -1")); // [D]
+                Map<String, NDArray> tuned = Gpt2Finetuning.finetune(config, layout, p, train, labels, lr, f, scope);
                 Readout r = read(config, layout, tuned, prompt.get(new NDIndex(":, " + demos + ":, :")), q);
                 preds[i] = r.predictions()[0];
                 for (int l = 0; l < config.layers(); l++) {
@@ -296,6 +295,25 @@ public final class DualFormProbe implements Probe {
             }
         }
         return new Readout(preds, att, maps);
+    }
+
+    /**
+     * FT's training prompts of one prompt {@code [N+1, d+1]}: every demonstration in the ZSL input's format, i.e. the
+     * query segment's {@code q − 1} labelled pairs followed by the demonstration's input as the query (label slot 0),
+     * {@code [D, q, d+1]}; with {@code q = 1} each demonstration's input alone.
+     */
+    static NDArray trainingPrompts(NDArray prompt, int demos) {
+        long rows = prompt.getShape().get(0);
+        long w = prompt.getShape().get(1);
+        NDArray inputs = prompt.get(new NDIndex(":" + demos + ", :")).duplicate(); // [D, d+1]
+        inputs.set(new NDIndex(":, -1"), 0);
+        NDArray queries = inputs.reshape(demos, 1, w); // [D, 1, d+1]
+        if (rows - 1 == demos) {
+            return queries;
+        }
+        NDArray context = prompt.get(new NDIndex(demos + ":-1, :")).expandDims(0)
+                .repeat(0, demos); // [D, q−1, d+1]
+        return context.concat(queries, 1);
     }
 
     /** One pass over canonical tokens {@code [B, K+1, d+1]}: the read-outs at the prediction position. */
@@ -485,6 +503,35 @@ public final class DualFormProbe implements Probe {
         return nanMean(difference(s.simamIclPerPrompt(), s.simamZslPerPrompt()));
     }
 
+    /** Resamples may leave a statistic undefined (a ratio with no FT fix, no defined layer); at most this share. */
+    static final double MAX_UNDEFINED_RESAMPLES = 0.1;
+
+    /**
+     * The prompt-bootstrap interval of {@code stat} over the resamples where it is defined (percentiles of the
+     * non-NaN resample values); NaN ends when more than {@value #MAX_UNDEFINED_RESAMPLES} of the resamples leave it
+     * undefined, a NaN estimate when the full sample does.
+     */
+    static Bootstrap.Interval robust(PromptBootstrap boot, String label, int n, ToDoubleFunction<int[]> stat) {
+        List<Double> values = new ArrayList<>();
+        Bootstrap.Interval raw = boot.of(label, n, idx -> {
+            double v = stat.applyAsDouble(idx);
+            values.add(v);
+            return v;
+        });
+        if (n == 1 || values.size() < 2) {
+            return raw;
+        }
+        double[] finite = values.subList(1, values.size()).stream().mapToDouble(Double::doubleValue)
+                .filter(v -> !Double.isNaN(v)).sorted().toArray();
+        int resamples = values.size() - 1;
+        if (finite.length < (1 - MAX_UNDEFINED_RESAMPLES) * resamples) {
+            return new Bootstrap.Interval(raw.estimate(), Double.NaN, Double.NaN, raw.level(), n);
+        }
+        double alpha = (1 - raw.level()) / 2;
+        return new Bootstrap.Interval(raw.estimate(), Bootstrap.quantile(finite, alpha),
+                Bootstrap.quantile(finite, 1 - alpha), raw.level(), n);
+    }
+
     private static Map<String, Object> interval(Bootstrap.Interval ci) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("estimate", ci.estimate());
@@ -498,7 +545,7 @@ public final class DualFormProbe implements Probe {
         Map<String, Object> m = new LinkedHashMap<>();
         int b = a.labels().length;
         double[][] counts = rec2ftpCounts(a);
-        m.put("rec2ftp", interval(boot.of(prefix + "rec2ftp", b, rec2ftp(a))));
+        m.put("rec2ftp", interval(robust(boot, prefix + "rec2ftp", b, rec2ftp(a))));
         m.put("rec2ftp_ft_fixes", (int) java.util.Arrays.stream(counts[1]).sum());
         m.put("rec2ftp_icl_covers", (int) java.util.Arrays.stream(counts[0]).sum());
         Map<String, Object> acc = new LinkedHashMap<>();
@@ -514,20 +561,20 @@ public final class DualFormProbe implements Probe {
             Map<String, Object> sm = new LinkedHashMap<>();
             sm.put("learning_rate", s.learningRate());
             sm.put("fit_mse_by_learning_rate", s.fitMse());
-            sm.put("simaou", interval(boot.of(p + "simaou", b, nanMean(s.simaouPerPrompt()))));
-            sm.put("simaou_random", interval(boot.of(p + "simaou-random", b, nanMean(s.randomPerPrompt()))));
-            sm.put("simaou_over_random", interval(boot.of(p + "simaou-gap", b, simaouGap(s))));
+            sm.put("simaou", interval(robust(boot, p + "simaou", b, nanMean(s.simaouPerPrompt()))));
+            sm.put("simaou_random", interval(robust(boot, p + "simaou-random", b, nanMean(s.randomPerPrompt()))));
+            sm.put("simaou_over_random", interval(robust(boot, p + "simaou-gap", b, simaouGap(s))));
             sm.put("simaou_defined_prompts", defined(s.simaouPerPrompt()));
-            sm.put("simam_icl", interval(boot.of(p + "simam-icl", b, nanMean(s.simamIclPerPrompt()))));
-            sm.put("simam_zsl", interval(boot.of(p + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))));
-            sm.put("simam_over_zsl", interval(boot.of(p + "simam-gap", b, simamGap(s))));
+            sm.put("simam_icl", interval(robust(boot, p + "simam-icl", b, nanMean(s.simamIclPerPrompt()))));
+            sm.put("simam_zsl", interval(robust(boot, p + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))));
+            sm.put("simam_over_zsl", interval(robust(boot, p + "simam-gap", b, simamGap(s))));
             List<Map<String, Object>> layers = new ArrayList<>();
             for (int l = 0; l < s.simaou().length; l++) {
                 Map<String, Object> lm = new LinkedHashMap<>();
                 lm.put("layer", l);
-                lm.put("simaou", interval(boot.of(p + "simaou-" + l, b, nanMean(s.simaou()[l]))));
+                lm.put("simaou", interval(robust(boot, p + "simaou-" + l, b, nanMean(s.simaou()[l]))));
                 lm.put("simaou_random", nanMean(s.random()[l]).applyAsDouble(all(b)));
-                lm.put("simam_icl", interval(boot.of(p + "simam-icl-" + l, b, nanMean(s.simamIcl()[l]))));
+                lm.put("simam_icl", interval(robust(boot, p + "simam-icl-" + l, b, nanMean(s.simamIcl()[l]))));
                 lm.put("simam_zsl", nanMean(s.simamZsl()[l]).applyAsDouble(all(b)));
                 layers.add(lm);
             }
@@ -555,13 +602,13 @@ public final class DualFormProbe implements Probe {
             ToDoubleFunction<int[]> control, int b, PromptBootstrap boot, double threshold, double margin,
             String undefinedNote) {
         List<Evidence> ev = new ArrayList<>();
-        Bootstrap.Interval ci = boot.of(hypothesis, b, model);
+        Bootstrap.Interval ci = robust(boot, hypothesis, b, model);
         ev.add(Evidence.decide(label, ci, Evidence.Comparison.AT_LEAST, threshold).sufficient());
         Evidence gate;
         if (control == null) {
             gate = Evidence.unmeasured(label + " − random-init control's", Evidence.Comparison.AT_LEAST, margin);
         } else {
-            Bootstrap.Interval m = boot.of(hypothesis + "-control-margin", b,
+            Bootstrap.Interval m = robust(boot, hypothesis + "-control-margin", b,
                     idx -> model.applyAsDouble(idx) - control.applyAsDouble(idx));
             gate = Evidence.decide(label + " − random-init control's", m, Evidence.Comparison.AT_LEAST, margin);
         }
@@ -634,7 +681,7 @@ public final class DualFormProbe implements Probe {
         out.metric("metrics_agree", distinct == 1);
         out.paragraph(String.format(Locale.ROOT, "ZSL: the query segment alone (%d pair(s) before x_q dropped to %d); "
                 + "ICL: the whole prompt (%d demonstrations); FT: the weights finetuned on the demonstrations, each "
-                + "as its own zero-shot prompt, by SGD (one epoch, one example per step), learning rate chosen per "
+                + "as its own zero-shot prompt in the ZSL input's format, by SGD (one epoch, one example per step), learning rate chosen per "
                 + "scope from %s on %d fit prompts by FT's query MSE; judged on %d held-out prompts. Verdicts use "
                 + "K/V finetuning (Dai et al.); all-weights finetuning is shown beside.", judge.n(), s.queryPairs() - 1,
                 judge.n() - s.queryPairs() + 1, s.learningRates(), fit.size(), judge.size()));
@@ -680,16 +727,16 @@ public final class DualFormProbe implements Probe {
 
     private static void addRows(List<List<String>> rows, String who, Analysis a, PromptBootstrap boot, String p) {
         int b = a.labels().length;
-        String rec = text(boot.of(p + "rec2ftp", b, rec2ftp(a)));
+        String rec = text(robust(boot, p + "rec2ftp", b, rec2ftp(a)));
         for (Map.Entry<String, ScopeResult> e : a.scopes().entrySet()) {
             ScopeResult s = e.getValue();
             String q = p + e.getKey() + "-";
             rows.add(List.of(who, e.getValue() == a.kv() ? "K/V" : "all", Report.num(s.learningRate()),
-                    e.getValue() == a.kv() ? rec : text(boot.of(q + "rec2ftp-all", b, rec2ftpAll(a, s))),
-                    text(boot.of(q + "simaou", b, nanMean(s.simaouPerPrompt()))),
-                    text(boot.of(q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
-                    text(boot.of(q + "simam-icl", b, nanMean(s.simamIclPerPrompt()))),
-                    text(boot.of(q + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))),
+                    e.getValue() == a.kv() ? rec : text(robust(boot, q + "rec2ftp-all", b, rec2ftpAll(a, s))),
+                    text(robust(boot, q + "simaou", b, nanMean(s.simaouPerPrompt()))),
+                    text(robust(boot, q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
+                    text(robust(boot, q + "simam-icl", b, nanMean(s.simamIclPerPrompt()))),
+                    text(robust(boot, q + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))),
                     String.format(Locale.ROOT, "%s / %s / %s", Report.num(accuracy(a.zsl().predictions(), a.labels())),
                             Report.num(accuracy(a.icl().predictions(), a.labels())),
                             Report.num(accuracy(s.ft().predictions(), a.labels())))));

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class DualFormProbeTest {
     private static final Path FIXTURE = Path.of("models", "fixtures", "garg-tiny", "model.safetensors");
-    private static final Map<String, Object> SMALL = Map.of("prompts", 24, "fitPrompts", 8,
+    private static final Map<String, Object> SMALL = Map.of("prompts", 16, "fitPrompts", 4,
             "learningRates", List.of(0.01, 0.1));
 
     private static ProbeResult run(ModelUnderTest m, Map<String, Object> params, NDManager manager) {
