@@ -65,7 +65,7 @@ final class DaiDualForm implements Preset {
     record Sizes(int layers, int width, int steps, int prompts, int fitPrompts, int resamples, List<Double> rates) {}
 
     static final Sizes FULL = new Sizes(3, 32, 3000, 64, 24, 500, List.of(0.003, 0.01, 0.03, 0.1, 0.3, 1.0));
-    static final Sizes SHORT = new Sizes(2, 16, 20, 8, 4, 50, List.of(0.1, 1.0));
+    static final Sizes SHORT = new Sizes(2, 16, 10, 6, 3, 50, List.of(0.01, 0.1));
 
     private final Sizes sizes;
 
@@ -231,6 +231,8 @@ final class DaiDualForm implements Preset {
                 results, SeedResult::withPair, false, "ft_all", "simam_over_zsl"));
         h.add(fromMetric("with_pair.rec2ftp", "context: Rec2FTP with one pair before the query", results,
                 SeedResult::withPair, false, "rec2ftp"));
+        h.add(fromMetric("with_pair.simaou_over_random", "context: SimAOU − random with one pair before the query",
+                results, SeedResult::withPair, false, "ft_kv", "simaou_over_random"));
         return h;
     }
 
@@ -299,6 +301,19 @@ final class DaiDualForm implements Preset {
                 + "does not.");
         r.table(List.of("seed", "Rec2FTP", "SimAOU", "SimAM", "combined (q = 1 / q = 2)", "metrics",
                 "accuracy q = 1", "accuracy q = 2"), rows);
+        SeedResult first = results.get(0);
+        r.paragraph(Markdown.text(String.format(Locale.ROOT, "Reading the numbers (seed %d). Rec2FTP: with the query "
+                + "alone ZSL is at chance (sign accuracy %s: the query alone says nothing about the prompt's class "
+                + "mean) and ICL is right on %s of the prompts, so Rec2FTP is high for any accurate in-context "
+                + "classifier, whatever its mechanism; it is the weakest of the three tests. SimAOU: %s with the "
+                + "query alone but %s with one labelled pair before it, so the agreement of the attention-output "
+                + "updates depends on what the zero-shot input already holds (per layer in the probe tables). "
+                + "SimAM: FT at its chosen learning rate moves the attention maps little (SimAM(ZSL, FT) = %s), so "
+                + "ZSL's map is the closer one unless ICL's map moves the way FT's does (SimAM(ICL, FT) = %s).",
+                first.seed(), Report.num(accuracy(first.alone(), "zsl")), Report.num(accuracy(first.alone(), "icl")),
+                Report.num(kv(first.alone(), "simaou_over_random")), Report.num(kv(first.withPair(),
+                        "simaou_over_random")), Report.num(kv(first.withPair(), "simam_zsl")),
+                Report.num(kv(first.withPair(), "simam_icl")))));
         for (SeedResult s : results.subList(0, 1)) {
             r.section("Probe dual-form, query alone (seed " + s.seed() + ")");
             org.descent.probe.ProbeReport.appendContent(r, s.alone());
@@ -312,6 +327,18 @@ final class DaiDualForm implements Preset {
                 + "judge and %d fit prompts, FT learning rates %s, %d bootstrap resamples (suite seed = training "
                 + "seed).", sizes.layers(), sizes.width(), HEADS, D, N, Report.num(SEPARATION), sizes.steps(), BATCH,
                 Report.num(LR), sizes.prompts(), sizes.fitPrompts(), sizes.rates(), sizes.resamples())));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double accuracy(ProbeResult r, String condition) {
+        return ((Number) ((Map<String, Object>) r.metrics().get("sign_accuracy")).get(condition)).doubleValue();
+    }
+
+    /** The estimate of the K/V-FT interval metric {@code key}. */
+    @SuppressWarnings("unchecked")
+    private static double kv(ProbeResult r, String key) {
+        Map<String, Object> m = (Map<String, Object>) ((Map<String, Object>) r.metrics().get("ft_kv")).get(key);
+        return ((Number) m.get("estimate")).doubleValue();
     }
 
     private static boolean agree(SeedResult s) {

@@ -72,7 +72,8 @@ import org.descent.task.layout.PromptLayout;
  *
  * <p>FT learning rate: for each scope, the rate of {@code learningRates} with the smallest squared error of FT's
  * query prediction against the label on the F fit prompts (FT's own task loss, not its similarity to ICL); the
- * metrics are judged on the B held-out judge prompts.
+ * metrics are judged on the B held-out judge prompts. When FT diverges at every rate (non-finite error), the smallest
+ * rate is used and the metrics FT feeds come out undefined (NaN), hence inconclusive.
  *
  * <p>Verdicts (the random-init control: the same probe on a random initialisation of the same architecture,
  * {@link Controls#randomInit}, on the same judge prompts, with its own learning rates). Per metric, a sufficient
@@ -243,11 +244,10 @@ public final class DualFormProbe implements Probe {
                         best = i;
                     }
                 }
-                if (best < 0) {
-                    throw new IllegalStateException("dual-form: finetuning (" + f.name() + ") diverged at every "
-                            + "learning rate of " + s.learningRates());
-                }
-                double lr = s.learningRates().get(best);
+                // FT that diverges at every rate leaves its metrics undefined (NaN), hence inconclusive; the
+                // smallest rate is then used and fit_mse_by_learning_rate shows the divergence
+                double lr = best >= 0 ? s.learningRates().get(best)
+                        : s.learningRates().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
                 Readout ft = finetuned(config, layout, p, tokens, s.queryPairs(), lr, f, scope);
                 scopes.put(f.name(), compare(zsl, icl, ft, lr, fitMse, new SplittableRandom(s.randomSeed())));
             }
