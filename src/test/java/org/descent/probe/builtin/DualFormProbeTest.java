@@ -60,6 +60,9 @@ class DualFormProbeTest {
                     withQueryPairs(2), manager);
             assertEquals(ProbeResult.Status.RAN, res.status());
             assertTrue(res.metrics().containsKey("random_init_control"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> kv = (Map<String, Object>) res.metrics().get("ft_kv");
+            assertTrue((Integer) kv.get("simaou_defined_prompts") > 0, "SimAOU is measured, not vacuous: " + kv);
             for (Map.Entry<String, Outcome> v : res.verdictMap().entrySet()) {
                 assertNotEquals(Outcome.CONSISTENT, v.getValue(), v.getKey() + ": " + res.note());
             }
