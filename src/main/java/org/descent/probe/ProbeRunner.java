@@ -42,10 +42,11 @@ public final class ProbeRunner {
     /**
      * Probes not run on the random-init control: they only add necessary criteria (baseline-distance's OLS verdict is
      * implied by the ridge verdict of hypothesis-ranking through the nesting) or none (prefix-curves) and cost time.
-     * layer-iterations does run on it, so the run's control gate sees the control's own layer verdicts.
+     * layer-iterations does run on it, so the run's control gate sees the control's own layer verdicts. dual-form
+     * analyses a random-init control itself, on the same prompts, and tests every metric on its paired margin over it.
      */
     static final java.util.Set<String> NOT_ON_CONTROLS = java.util.Set.of("context-length", "hidden-state-probes",
-            "baseline-distance", "prefix-curves");
+            "baseline-distance", "prefix-curves", "dual-form");
     /** The controls are probed on the first this-many test prompts of the model's (or all, when fewer). */
     public static final int CONTROL_PROMPTS = 2000;
     /** The only probes run on the two baseline controls (shown for scale; they gate nothing). */

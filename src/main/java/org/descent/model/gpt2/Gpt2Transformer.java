@@ -40,8 +40,11 @@ public final class Gpt2Transformer {
      *     l the output of block l−1 ({@code blocks.(l−1).hook_resid_post}), each {@code [B, T, E]}; empty unless kept
      * @param patterns attention probabilities of block l ({@code blocks.l.attn.hook_pattern}), each
      *     {@code [B, H, T(query), T(key)]}; empty unless kept
+     * @param attentionOutputs what block l's attention adds to the residual stream, {@code (A v) W_proj + b_proj}
+     *     ({@code blocks.l.hook_attn_out}), each {@code [B, T, E]}; empty unless kept
      */
-    public record Activations(NDArray outputs, List<NDArray> residuals, List<NDArray> patterns) {}
+    public record Activations(NDArray outputs, List<NDArray> residuals, List<NDArray> patterns,
+            List<NDArray> attentionOutputs) {}
 
     private Gpt2Transformer() {}
 
@@ -71,6 +74,7 @@ public final class Gpt2Transformer {
         int hw = config.headWidth();
         List<NDArray> residuals = new ArrayList<>();
         List<NDArray> patterns = new ArrayList<>();
+        List<NDArray> attentionOutputs = new ArrayList<>();
         NDArray r = tokens.matMul(get(p, Gpt2Parameters.READ_IN_WEIGHT).transpose())
                 .add(get(p, Gpt2Parameters.READ_IN_BIAS))
                 .add(get(p, Gpt2Parameters.POSITIONS).get(new NDIndex(":" + t))); // [B, T, E]
@@ -93,8 +97,12 @@ public final class Gpt2Transformer {
                 patterns.add(pattern);
             }
             NDArray mixed = pattern.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, e); // [B, T, E]
-            r = r.add(mixed.matMul(get(p, Gpt2Parameters.block(l, "attn.c_proj.weight")))
-                    .add(get(p, Gpt2Parameters.block(l, "attn.c_proj.bias"))));
+            NDArray attnOut = mixed.matMul(get(p, Gpt2Parameters.block(l, "attn.c_proj.weight")))
+                    .add(get(p, Gpt2Parameters.block(l, "attn.c_proj.bias"))); // [B, T, E]
+            if (keep) {
+                attentionOutputs.add(attnOut);
+            }
+            r = r.add(attnOut);
             NDArray m = layerNorm(r, p, Gpt2Parameters.block(l, "ln_2"), config);
             NDArray hidden = geluNew(m.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_fc.weight")))
                     .add(get(p, Gpt2Parameters.block(l, "mlp.c_fc.bias")))); // [B, T, 4E]
@@ -107,7 +115,7 @@ public final class Gpt2Transformer {
         NDArray f = layerNorm(r, p, "_backbone.ln_f", config);
         NDArray out = f.matMul(get(p, Gpt2Parameters.READ_OUT_WEIGHT).transpose())
                 .add(get(p, Gpt2Parameters.READ_OUT_BIAS)).reshape(batch, t); // [B, T]
-        return new Activations(out, residuals, patterns);
+        return new Activations(out, residuals, patterns, attentionOutputs);
     }
 
     private static NDArray heads(NDArray x, long batch, long t, int heads, int hw) {
