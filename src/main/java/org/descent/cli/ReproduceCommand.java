@@ -23,8 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Reproduce a published ICL-as-GD claim with exact theory as the reference and write a report "
                 + "whose first section states the claim, the measured numbers with 95%% intervals and a verdict.",
-                "Presets: von-oswald-single-layer, von-oswald-multi-layer, ahn-preconditioned, mahankali-nonlinear, "
-                        + "garg-curves (--list describes them)."})
+                "--list describes the presets."})
 final class ReproduceCommand implements Callable<Integer> {
     @Mixin EngineOptions runtime;
     @Mixin OutputOptions.Models models;
@@ -33,7 +32,8 @@ final class ReproduceCommand implements Callable<Integer> {
     @Mixin FailOnOption failOn;
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PRESET", description = "The preset to run.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PRESET", completionCandidates = PresetNames.class,
+            description = "The preset to run: ${COMPLETION-CANDIDATES}.")
     String preset;
 
     @Option(names = "--list", description = "List the presets and their claims.")
@@ -118,6 +118,14 @@ final class ReproduceCommand implements Callable<Integer> {
             out.println("report: " + o.report().resolve("report.html"));
             out.flush();
             return failOn.exitCode(FailOnOption.ofClaim(o.result().verdict()), o.result().verdict().label(), err);
+        }
+    }
+
+    /** The registered presets' names, for the help text and shell completion (never a stale hand-written list). */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Presets.all().stream().map(Preset::name).iterator();
         }
     }
 }
