@@ -10,6 +10,7 @@ import org.descent.model.causal.LinearCausalSelfAttention;
 import org.descent.task.PromptBatch;
 import org.descent.task.Seeds;
 import org.descent.task.sequence.SequenceSampler;
+import org.descent.task.sequence.SequenceSet;
 
 /**
  * Trains a {@link LinearCausalSelfAttention} by next-token prediction through the architecture-free
@@ -59,8 +60,8 @@ public final class CausalAttentionTrainer {
                     + sampler.task().d());
         }
         this.d = init.d();
-        NDArray p = manager.create(toFloat(init.p()), new Shape(d, d));
-        NDArray q = manager.create(toFloat(init.q()), new Shape(d, d));
+        NDArray p = SequenceSet.engineOwned(manager, toFloat(init.p()), new Shape(d, d));
+        NDArray q = SequenceSet.engineOwned(manager, toFloat(init.q()), new Shape(d, d));
         p.setRequiresGradient(true);
         q.setRequiresGradient(true);
         Model model = new Model(p, q);

@@ -83,8 +83,8 @@ public final class LinearCausalSelfAttention implements SequencePredictor {
         int d = sequences.d();
         float[] flat;
         try (NDManager scope = manager.newSubManager()) {
-            NDArray p = scope.create(toFloat(weights.p()), new Shape(d, d));
-            NDArray q = scope.create(toFloat(weights.q()), new Shape(d, d));
+            NDArray p = SequenceSet.engineOwned(scope, toFloat(weights.p()), new Shape(d, d));
+            NDArray q = SequenceSet.engineOwned(scope, toFloat(weights.q()), new Shape(d, d));
             flat = forward(p, q, sequences.inputs(scope)).toFloatArray();
         }
         double[][][] out = new double[b][t][d];
