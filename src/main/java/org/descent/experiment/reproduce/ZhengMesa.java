@@ -387,10 +387,13 @@ final class ZhengMesa implements Preset {
             r.table(List.of("setting", "seed", "predictor", "rel. SPD to model", "cos to model", "MSE to x_{t+1}"),
                     competitorRows);
             r.section("Training");
+            List<Plots.Curve> lossCurves = new ArrayList<>();
             for (Map.Entry<String, float[]> l : losses.entrySet()) {
-                r.figure("training_" + l.getKey(), "Training loss, " + label(l.getKey()) + " (first seed)",
-                        Plots.lossCurve(l.getValue(), List.of()));
+                lossCurves.add(new Plots.Curve(label(l.getKey()), stepsAxis(l.getValue().length),
+                        smoothed(l.getValue(), 50)));
             }
+            r.figure("training", "Training loss (mean over 50 steps) of every setting, first seed",
+                    Plots.curves("Training loss", "step", "MSE (t ≥ 2)", lossCurves, true));
             r.section("Trained blocks");
             org.descent.report.HeatMap.Scale shared = org.descent.report.HeatMap.Scale.symmetric(maps.values());
             for (Map.Entry<String, double[][]> m : maps.entrySet()) {
@@ -445,6 +448,28 @@ final class ZhengMesa implements Preset {
             }
         }
         return b.toString();
+    }
+
+    private static double[] stepsAxis(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i + 1;
+        }
+        return x;
+    }
+
+    /** The trailing mean over {@code window} steps. */
+    private static double[] smoothed(float[] v, int window) {
+        double[] out = new double[v.length];
+        double sum = 0;
+        for (int i = 0; i < v.length; i++) {
+            sum += v[i];
+            if (i >= window) {
+                sum -= v[i - window];
+            }
+            out[i] = sum / Math.min(i + 1, window);
+        }
+        return out;
     }
 
     static double relativeMaxDiff(double[][][] a, double[][][] b) {

@@ -36,7 +36,9 @@ class ZhengMesaTest {
         ReproductionReport.Outcome o;
         try (PresetRun run = new PresetRun(ws, List.of(0L), new PrintWriter(new StringWriter()),
                 steps -> (s, l, lr) -> { })) {
-            o = ReproductionReport.run(new ZhengMesa(200, 200, 200), run);
+            long t0 = System.nanoTime();
+            o = ReproductionReport.run(new ZhengMesa(120, 150, 150), run);
+            System.out.println("timings " + run.timings() + ", with the report " + (System.nanoTime() - t0) / 1e9);
         }
         Headline construction = o.result().headlines().stream()
                 .filter(h -> h.key().equals("construction_vs_oracle_max_diff")).findFirst().orElseThrow();
