@@ -10,7 +10,7 @@ public final class Presets {
     public static List<Preset> all() {
         return List.of(new VonOswaldSingleLayer(), new VonOswaldMultiLayer(), new AhnPreconditioned(),
                 new MahankaliNonlinear(), new GargCurves(), new GatmiryLooped(), new FuNewtonVsGd(),
-                new ShenClassification(), new DaiDualForm());
+                new ShenClassification(), new DaiDualForm(), new ZhengMesa());
     }
 
     /** The preset called {@code name}; a clear error listing the known ones otherwise. */

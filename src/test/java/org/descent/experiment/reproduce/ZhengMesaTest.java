@@ -1,0 +1,99 @@
+package org.descent.experiment.reproduce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.descent.experiment.Workspace;
+import org.descent.model.causal.CausalAttentionWeights;
+import org.descent.model.causal.LinearCausalSelfAttention;
+import org.descent.oracle.MesaOptimizerOracle;
+import org.descent.task.sequence.SequencePredictor;
+import org.descent.task.sequence.SequenceSampler;
+import org.descent.task.sequence.SequenceSet;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code zheng-mesa} preset: a shortened run completes with verdicts, its construction equals its oracle and its
+ * report holds the per-position curve; the vanilla one-step GD rule passes the GD construction and refuses a
+ * preconditioned step, the in-context OLS predictor and the true W.
+ */
+class ZhengMesaTest {
+
+    @Test
+    void shortenedPresetRunsEndToEndWithVerdicts(@TempDir Path dir) throws Exception {
+        Workspace ws = new Workspace(dir.resolve("models"), dir.resolve("reports"), Device.cpu());
+        ReproductionReport.Outcome o;
+        try (PresetRun run = new PresetRun(ws, List.of(0L), new PrintWriter(new StringWriter()),
+                steps -> (s, l, lr) -> { })) {
+            long t0 = System.nanoTime();
+            o = ReproductionReport.run(new ZhengMesa(120, 150, 150), run);
+            System.out.println("timings " + run.timings() + ", with the report " + (System.nanoTime() - t0) / 1e9);
+        }
+        Headline construction = o.result().headlines().stream()
+                .filter(h -> h.key().equals("construction_vs_oracle_max_diff")).findFirst().orElseThrow();
+        assertEquals(Verdict.SUPPORTED, construction.verdict(), construction.toString());
+        for (String key : List.of("inside.gd_relative_spd", "inside.identity_distance", "outside.gd_relative_spd")) {
+            Headline h = o.result().headlines().stream().filter(x -> x.key().equals(key)).findFirst().orElseThrow();
+            assertNotEquals(null, h.verdict(), key + " tests something");
+        }
+        assertTrue(o.result().headlines().stream().anyMatch(h -> h.key().equals("rotation-blocks.gd_relative_spd")
+                && h.verdict() == null), "the rotation-block setting is context only");
+        String md = Files.readString(o.report().resolve("report.md"));
+        assertTrue(md.contains("Per-position alignment"), "per-position section");
+        assertTrue(Files.exists(o.report().resolve("relative_spd_by_position.png")));
+        assertTrue(Files.exists(o.report().resolve("metrics.json")));
+    }
+
+    private static Verdict vanilla(SequencePredictor p, CausalAttentionWeights w, SequenceSet fit, SequenceSet test) {
+        List<Headline> heads = ZhengMesa.vanillaGdHeadlines("t.", p.name(), List.of(ZhengMesa.evidence(p, w, fit,
+                test)));
+        heads.forEach(h -> System.out.println(h));
+        return Verdict.all(heads.stream().map(Headline::verdict).toList());
+    }
+
+    @Test
+    void theVanillaGdRuleRefusesPreconditionedStepsAndOls() {
+        SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("outside"));
+        SequenceSet fit = sampler.sample(300, 1);
+        SequenceSet test = sampler.sample(300, 2);
+        int d = ZhengMesa.D;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            CausalAttentionWeights gd = CausalAttentionWeights.oneStepGd(d, 0.2);
+            assertEquals(Verdict.SUPPORTED, vanilla(new LinearCausalSelfAttention("GD construction", gd, m), gd,
+                    fit, test), "the one-step GD construction is vanilla one-step GD");
+            // a descent step with a diagonal preconditioner that undoes the x_1 scales: Γ = 0.2·diag(1/s²)/mean
+            DMatrixRMaj gamma = new DMatrixRMaj(d, d);
+            for (int i = 0; i < d; i++) {
+                gamma.set(i, i, 0.2 / (ZhengMesa.OUTSIDE_SCALES[i] * ZhengMesa.OUTSIDE_SCALES[i]));
+            }
+            CausalAttentionWeights pre = CausalAttentionWeights.preconditioned(CommonOps_DDRM.identity(d), gamma);
+            assertEquals(Verdict.NOT_SUPPORTED, vanilla(new LinearCausalSelfAttention("preconditioned", pre, m), pre,
+                    fit, test), "a preconditioned step is not vanilla one-step GD");
+        }
+        assertEquals(Verdict.NOT_SUPPORTED, vanilla(MesaOptimizerOracle.leastSquares(), null, fit, test),
+                "the in-context OLS predictor is not one-step GD");
+        assertEquals(Verdict.NOT_SUPPORTED, vanilla(MesaOptimizerOracle.trueTransition(), null, fit, test),
+                "the true W is not one-step GD");
+    }
+
+    @Test
+    void identityDistanceSeesAnisotropyAndRotation() {
+        DMatrixRMaj id = CommonOps_DDRM.identity(4);
+        CommonOps_DDRM.scale(0.3, id);
+        assertEquals(0.0, ZhengMesa.identityDistance(id), 1e-15);
+        DMatrixRMaj rot = new DMatrixRMaj(new double[][] {{0.8, -0.6}, {0.6, 0.8}});
+        assertEquals(0.6, ZhengMesa.identityDistance(rot), 1e-12, "the skew part of a rotation by atan(0.75)");
+        assertEquals(0.6, ZhengMesa.skewFraction(rot), 1e-12);
+    }
+}
