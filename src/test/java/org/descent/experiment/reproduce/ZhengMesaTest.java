@@ -88,6 +88,32 @@ class ZhengMesaTest {
     }
 
     @Test
+    void theDepartureRuleRefusesAModelThatFailedToTrain() {
+        SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("outside"));
+        SequenceSet fit = sampler.sample(300, 3);
+        SequenceSet test = sampler.sample(300, 4);
+        int d = ZhengMesa.D;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            CausalAttentionWeights rnd = CausalAttentionWeights.random(d, ZhengMesa.CONTROL_STD, 7L);
+            assertEquals(Verdict.NOT_SUPPORTED, departs(new LinearCausalSelfAttention("random", rnd, m), rnd, fit,
+                    test), "a random layer is far from GD but predicts worse: no evidence of a learned departure");
+            CausalAttentionWeights gd = CausalAttentionWeights.oneStepGd(d, 0.2);
+            assertEquals(Verdict.NOT_SUPPORTED, departs(new LinearCausalSelfAttention("GD construction", gd, m), gd,
+                    fit, test), "vanilla one-step GD does not depart from itself");
+        }
+        assertEquals(Verdict.SUPPORTED, departs(MesaOptimizerOracle.leastSquares(), null, fit, test),
+                "in-context OLS departs from one-step GD and predicts better");
+    }
+
+    private static Verdict departs(SequencePredictor p, CausalAttentionWeights w, SequenceSet fit, SequenceSet test) {
+        ZhengMesa.Evidence e = ZhengMesa.evidence(p, w, fit, test);
+        List<Headline> heads = ZhengMesa.departureHeadlines("t.", p.name(), List.of(e),
+                List.of(ZhengMesa.mseGapToGd(p, e, test)));
+        heads.forEach(h -> System.out.println(h));
+        return Verdict.all(heads.stream().map(Headline::verdict).toList());
+    }
+
+    @Test
     void identityDistanceSeesAnisotropyAndRotation() {
         DMatrixRMaj id = CommonOps_DDRM.identity(4);
         CommonOps_DDRM.scale(0.3, id);
