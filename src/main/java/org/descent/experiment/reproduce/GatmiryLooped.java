@@ -655,9 +655,9 @@ final class GatmiryLooped implements Preset {
                 + "free d×d matrix (not constrained symmetric); A and u start from N(0, " + RESTRICTED_INIT
                 + "²) entries (seeded per training seed); " + restrictedSteps + " Adam steps, batch 2048, lr "
                 + RESTRICTED_LR + " with cosine decay (the paper analyses gradient flow on the population loss). The "
-                + "theorem's bound (1 − c)Σ⁻¹ ⪯ A_opt ⪯ (1 + c)Σ⁻¹ has c = 8δd^{1/(2L)}, δ = (8Ld/√N)^{1/(2L)}, which "
-                + "is far above 1 at N = " + N + " (vacuous), so the quantitative reference here is the exact "
-                + "minimiser within the paper's form, c*Σ⁻¹: with w ~ N(0, Σ⁻¹) the whitened problem is isotropic, "
+                + "theorem's bound (1 − c)Σ⁻¹ ⪯ A_opt ⪯ (1 + c)Σ⁻¹ has a c that vanishes only as N grows and exceeds 1 "
+                + "at N = " + N + " (vacuous here), so the quantitative reference is the best matrix of the paper's "
+                + "form, c*Σ⁻¹: with w ~ N(0, Σ⁻¹) the whitened problem is isotropic, "
                 + "so cΣ⁻¹ is the natural candidate and c* (the MSE-optimal scale of " + LOOPS + "-step PGD) is found "
                 + "by a grid and golden-section search on " + optimumPrompts + " Monte-Carlo prompts. The "
                 + "verdicts ask Γ to be within " + (int) (MAX_GAMMA_ERROR * 100) + "% of c*Σ⁻¹ and the loss within "
