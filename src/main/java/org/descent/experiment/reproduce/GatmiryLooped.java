@@ -651,8 +651,9 @@ final class GatmiryLooped implements Preset {
                 + "w ← w − Γ ∇L(w) with Γ = Aᵀ and L(w) = 1/(2N) Σ (w·x_i − y_i)², so L loops are L PGD steps with one "
                 + "shared Γ. Data as in the paper's theorem: x ~ N(0, Σ), w ~ N(0, Σ⁻¹), no noise; d = " + D + ", N = "
                 + N + ", L = " + LOOPS + "; Σ: eigenvalues k/3 (k = 1..5) under a random rotation (seed "
-                + ROTATION_SEED + "), and Σ = I. Choices where the paper is silent or its setting differs: A is a "
-                + "free d×d matrix (not constrained symmetric); A and u start from N(0, " + RESTRICTED_INIT
+                + ROTATION_SEED + "), and Σ = I. Choices where the paper is silent or its setting differs (or where we "
+                + "read it second-hand): A is a free d×d matrix (not constrained symmetric); the label-label entry of "
+                + "P is fixed at 1 (a free scale there would only multiply A); A and u start from N(0, " + RESTRICTED_INIT
                 + "²) entries (seeded per training seed); " + restrictedSteps + " Adam steps, batch 2048, lr "
                 + RESTRICTED_LR + " with cosine decay (the paper analyses gradient flow on the population loss). The "
                 + "theorem's bound (1 − c)Σ⁻¹ ⪯ A_opt ⪯ (1 + c)Σ⁻¹ has a c that vanishes only as N grows and exceeds 1 "
