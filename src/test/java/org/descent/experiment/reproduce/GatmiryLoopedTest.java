@@ -39,7 +39,7 @@ class GatmiryLoopedTest {
         ReproductionReport.Outcome o;
         try (PresetRun run = new PresetRun(ws, List.of(0L), new PrintWriter(new StringWriter()),
                 steps -> (s, l, lr) -> { })) {
-            o = ReproductionReport.run(new GatmiryLooped(100, 100, 1000, 600, 2000), run);
+            o = ReproductionReport.run(new GatmiryLooped(40, 40, 500, 400, 1000), run);
         }
         Headline construction = o.result().headlines().stream()
                 .filter(h -> h.key().equals("construction_vs_oracle_max_diff")).findFirst().orElseThrow();
