@@ -701,11 +701,12 @@ final class GatmiryLooped implements Preset {
             }
             b.append(")");
             if (r[2 * LOOPS - 1] > r[LOOPS]) {
-                b.append(": it stops improving after ").append(LOOPS + 1).append(" loops because the step c*Σ⁻¹, "
-                        + "tuned for ").append(LOOPS).append(" steps, overshoots on prompts whose sample covariance "
-                        + "has a large eigenvalue (at N = ").append(N).append(", d = ").append(D).append(" these are "
-                        + "common), exactly as PGD with the same Γ does; the paper's experiments (larger N) report that "
-                        + "extra loops keep lowering the loss");
+                b.append(": past ").append(LOOPS + 1).append(" loops its mean MSE rises again, exactly as PGD with "
+                        + "the same Γ does; a step tuned for ").append(LOOPS).append(" steps can overshoot on prompts "
+                        + "whose whitened sample covariance (N = ").append(N).append(", d = ").append(D).append(") has "
+                        + "an eigenvalue above 2/c*, and such prompts dominate a heavy-tailed mean (see the interval "
+                        + "of the 2L-loop headline). The paper's experiments report that extra loops keep lowering "
+                        + "the loss; here they do not beyond ").append(LOOPS + 1);
             }
             b.append(". The fully parameterised loop reaches ")
                     .append(Report.num(f[LOOPS - 1])).append(" (").append(Report.num(f[LOOPS - 1] / o[LOOPS - 1]))
