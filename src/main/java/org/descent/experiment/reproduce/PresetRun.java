@@ -202,11 +202,33 @@ public final class PresetRun implements AutoCloseable {
         return t;
     }
 
-    /** Announces a training, runs it with a progress listener and closes the listener, whatever happens. */
+    /**
+     * Trains a model that has no experiment path of its own (no checkpoint is written; e.g. a restricted
+     * parameterisation trained through {@link org.descent.train.ModelTrainer}) with the run's progress display, and
+     * records the time under {@code label}.
+     *
+     * @param training runs the training with the given listener and returns its final state
+     */
+    public org.descent.train.TrainingState trainModel(String label, long seed, int steps,
+            java.util.function.Function<LsaTrainer.StepListener, org.descent.train.TrainingState> training) {
+        long t0 = System.nanoTime();
+        org.descent.train.TrainingState s = withProgress(label, seed, steps, training);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        timings.merge("train_s." + label, seconds, (a, b) -> (double) a + (double) b);
+        say("  %s: %.1f s, final train loss %.4f", label, seconds, mean(s.losses(), 100));
+        return s;
+    }
+
     private <T> T withProgress(String label, long seed, ExperimentConfig cfg,
             java.util.function.Function<LsaTrainer.StepListener, T> training) {
-        say("  training %s (seed %d, %d steps) ...", label, seed, cfg.train().steps());
-        LsaTrainer.StepListener listener = progress.apply(cfg.train().steps());
+        return withProgress(label, seed, cfg.train().steps(), training);
+    }
+
+    /** Announces a training, runs it with a progress listener and closes the listener, whatever happens. */
+    private <T> T withProgress(String label, long seed, int steps,
+            java.util.function.Function<LsaTrainer.StepListener, T> training) {
+        say("  training %s (seed %d, %d steps) ...", label, seed, steps);
+        LsaTrainer.StepListener listener = progress.apply(steps);
         try {
             return training.apply(listener);
         } finally {

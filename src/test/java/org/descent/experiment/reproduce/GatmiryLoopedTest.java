@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.descent.experiment.Workspace;
+import org.descent.model.LoopedPreconditionerLsa;
 import org.descent.model.LsaRegressor;
 import org.descent.model.LsaWeights;
+import org.descent.oracle.GdPlusPlusConstruction;
 import org.descent.oracle.PreconditionedGdConstruction;
 import org.descent.oracle.PreconditionerTheory;
 import org.descent.task.PromptSet;
@@ -24,8 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code gatmiry-looped} preset: a shortened run completes and its looped construction equals its oracle; the
- * shared-Γ verdict rule passes a looped PGD construction and refuses an untied model whose layers use different Γ.
+ * The {@code gatmiry-looped} preset: a shortened run completes, its constructions equal their oracles and the full
+ * model's headlines carry no verdict; the shared-Γ verdict rule passes a looped PGD construction (the restricted model
+ * with u = 0) and refuses an untied model whose layers use different Γ and a looped full-parameterisation layer (GD++);
+ * the closed-form and u rules refuse a restricted model with an isotropic A on anisotropic data or a large u.
  */
 class GatmiryLoopedTest {
 
@@ -35,14 +39,19 @@ class GatmiryLoopedTest {
         ReproductionReport.Outcome o;
         try (PresetRun run = new PresetRun(ws, List.of(0L), new PrintWriter(new StringWriter()),
                 steps -> (s, l, lr) -> { })) {
-            o = ReproductionReport.run(new GatmiryLooped(300, 2000, 1000, 3000), run);
+            o = ReproductionReport.run(new GatmiryLooped(40, 40, 500, 400, 1000), run);
         }
         Headline construction = o.result().headlines().stream()
                 .filter(h -> h.key().equals("construction_vs_oracle_max_diff")).findFirst().orElseThrow();
         assertEquals(Verdict.SUPPORTED, construction.verdict(), construction.toString());
         assertTrue(o.result().headlines().stream().anyMatch(h -> h.key().equals("anisotropic.extrapolated_mse_change")));
+        assertTrue(o.result().headlines().stream().filter(h -> h.key().startsWith("full."))
+                .allMatch(h -> h.verdict() == null), "part 2 (full parameterisation) is context, without verdicts");
+        assertTrue(o.result().headlines().stream().anyMatch(h -> h.key().equals("anisotropic.gamma_error")
+                && h.verdict() != null), "part 1 judges Γ against the closed form");
         String md = Files.readString(o.report().resolve("report.md"));
         assertTrue(md.contains("More loops than trained"), "extrapolation section");
+        assertTrue(md.contains("beyond the theorem's setting"), "part 2 labelled");
         assertTrue(Files.exists(o.report().resolve("metrics.json")));
     }
 
@@ -73,6 +82,16 @@ class GatmiryLoopedTest {
             CommonOps_DDRM.scale(1.0 / GatmiryLooped.LOOPS, shared);
             assertEquals(Verdict.SUPPORTED, verdict(PreconditionedGdConstruction.looped(shared, 1.0,
                     GatmiryLooped.LOOPS), m, fit, test), "a looped shared-Γ PGD is shared-Γ PGD");
+            DMatrixRMaj a = new DMatrixRMaj(shared.numCols, shared.numRows);
+            CommonOps_DDRM.transpose(shared, a);
+            assertEquals(Verdict.SUPPORTED, verdict(LoopedPreconditionerLsa.weights(a, new double[GatmiryLooped.D],
+                    GatmiryLooped.LOOPS), m, fit, test), "the restricted model with u = 0 is shared-Γ PGD");
+            // a looped full-parameterisation layer that corrects its inputs (GD++): one set of weights, a different
+            // effective preconditioner per loop
+            LsaWeights gdpp = new LsaWeights(List.of(GdPlusPlusConstruction.layer(GatmiryLooped.D, 0.6, 0.3)),
+                    GatmiryLooped.LOOPS);
+            assertEquals(Verdict.NOT_SUPPORTED, verdict(gdpp, m, fit, test),
+                    "a looped GD++ layer is not shared-Γ PGD");
             // three PGD steps, each a good descent step on its own, with different preconditioners
             LsaWeights untied = LsaWeights.of(List.of(
                     PreconditionedGdConstruction.layer(diag(0.9, 0.5, 0.3, 0.15, 0.1), 1.0),
@@ -80,6 +99,35 @@ class GatmiryLoopedTest {
                     PreconditionedGdConstruction.layer(diag(0.3, 0.3, 0.3, 0.3, 0.3), 1.0)));
             assertEquals(Verdict.NOT_SUPPORTED, verdict(untied, m, fit, test),
                     "an untied model with different Γ per layer is not shared-Γ PGD");
+        }
+    }
+
+    @Test
+    void closedFormAndURulesRefuseAnIsotropicPreconditionerOnAnisotropicDataAndALargeU() {
+        TaskConfig task = GatmiryLooped.task("anisotropic");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            PromptSet prompts = TaskSamplers.forTask(task).samplePromptSet(m, 3000, 5);
+            DMatrixRMaj inv = task.inputCovariance().copy();
+            CommonOps_DDRM.invert(inv);
+            double c = GatmiryLooped.optimalScale(prompts, inv, GatmiryLooped.LOOPS);
+            assertTrue(c > GatmiryLooped.SCALE_MIN && c < GatmiryLooped.SCALE_MAX, "c* inside the search range: " + c);
+            DMatrixRMaj closed = inv.copy();
+            CommonOps_DDRM.scale(c, closed);
+            // the closed form itself passes; plain GD (Γ ∝ I) at the best matching scale does not
+            assertEquals(0.0, Matrices.relativeError(closed, closed), 0.0);
+            DMatrixRMaj gd = CommonOps_DDRM.identity(GatmiryLooped.D);
+            CommonOps_DDRM.scale(GatmiryLooped.projectionScale(closed, gd), gd);
+            double err = Matrices.relativeError(gd, closed);
+            assertTrue(err > GatmiryLooped.MAX_GAMMA_ERROR, "Γ ∝ I is refused on anisotropic Σ: " + err);
+            // the scale-free Σ⁻¹-vs-I difference the adaptation headline divides by is far from 0
+            assertTrue(GatmiryLooped.scaleFreeDifference(inv, CommonOps_DDRM.identity(GatmiryLooped.D)) > 0.2);
+            // u: the looped model with a u of a tenth of ‖A‖ is refused
+            double[] u = new double[GatmiryLooped.D];
+            u[0] = 0.1 * org.ejml.dense.row.NormOps_DDRM.normF(closed);
+            LsaWeights w = LoopedPreconditionerLsa.weights(closed, u, GatmiryLooped.LOOPS);
+            double ratio = Math.abs(LoopedPreconditionerLsa.labelRowVector(w)[0])
+                    / org.ejml.dense.row.NormOps_DDRM.normF(LoopedPreconditionerLsa.preconditionerBlock(w));
+            assertTrue(ratio > GatmiryLooped.MAX_U_RATIO, "u = 0.1‖A‖ is refused: " + ratio);
         }
     }
 }
