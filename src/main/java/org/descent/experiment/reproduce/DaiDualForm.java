@@ -80,6 +80,11 @@ final class DaiDualForm implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 400;
+    }
+
+    @Override
     public String paper() {
         return "Dai, Sun, Dong, Hao, Ma, Sui, Wei 2022, Why can GPT learn in-context? Language models secretly perform "
                 + "gradient descent as meta-optimizers (ACL Findings 2023), arXiv 2212.10559";

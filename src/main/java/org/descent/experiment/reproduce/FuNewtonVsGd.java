@@ -98,6 +98,11 @@ final class FuNewtonVsGd implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 780;
+    }
+
+    @Override
     public String paper() {
         return "Fu, Chen, Jia, Sharan 2023, Transformers learn higher-order optimization methods for in-context "
                 + "learning: a study with linear models (NeurIPS 2024), arXiv 2310.17086";
