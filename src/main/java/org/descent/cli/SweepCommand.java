@@ -92,9 +92,12 @@ final class SweepCommand implements Runnable {
         return new Planned(file, s, cells);
     }
 
+    /** JVM, libtorch, report figures: measured 8-12 s per small verify cell on 2 cores. */
+    static final double CELL_STARTUP_SECONDS = 9;
+
     /** Rough seconds per cell on one core (README "Sweeps": the estimate). */
     static double estimateSeconds(SweepSpec s, Cell c) {
-        double startup = 9; // JVM, libtorch, report figures: measured 8-12 s per small verify cell on 2 cores
+        double startup = CELL_STARTUP_SECONDS;
         switch (s.command()) {
             case "verify" -> {
                 var cfg = org.descent.experiment.ExperimentConfig.fromJson(c.config(), "cell");
@@ -108,16 +111,8 @@ final class SweepCommand implements Runnable {
             }
             case "reproduce" -> {
                 String preset = c.args().stream().filter(a -> !a.startsWith("-")).findFirst().orElse("");
-                return startup + switch (preset) {
-                    case "von-oswald-single-layer" -> 15;
-                    case "von-oswald-multi-layer" -> 132;
-                    case "ahn-preconditioned" -> 75;
-                    case "mahankali-nonlinear" -> 25;
-                    case "garg-curves" -> 120;
-                    case "gatmiry-looped" -> 312;
-                    case "shen-classification" -> 20;
-                    default -> 60;
-                };
+                // one seed per cell: seeds are cells
+                return startup + org.descent.experiment.reproduce.Presets.named(preset).secondsPerSeed();
             }
             case "probe" -> {
                 return startup + 30;

@@ -102,6 +102,11 @@ class ReproduceCommandLineTest {
         }
 
         @Override
+        public double secondsPerSeed() {
+            return 0;
+        }
+
+        @Override
         public String paper() {
             return "Nobody 2024, *Not a paper*";
         }

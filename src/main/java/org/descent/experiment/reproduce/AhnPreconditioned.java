@@ -48,6 +48,11 @@ final class AhnPreconditioned implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 75;
+    }
+
+    @Override
     public String paper() {
         return "Ahn, Cheng, Daneshmand, Sra 2023, Transformers learn to implement preconditioned gradient descent for "
                 + "in-context learning (NeurIPS), Thm. 1; also Mahankali et al. 2023";

@@ -12,16 +12,13 @@ import org.descent.experiment.EvalConfig;
 import org.descent.experiment.ExperimentConfig;
 import org.descent.experiment.TrainingRun;
 import org.descent.model.ModelConfig;
-import org.descent.model.gpt2.Gpt2Regressor;
 import org.descent.probe.Evidence;
 import org.descent.probe.ModelUnderTest;
 import org.descent.probe.ProbeRegistry;
 import org.descent.probe.ProbeResult;
-import org.descent.probe.ProbeRun;
 import org.descent.probe.ProbeRunner;
 import org.descent.probe.ProbeSuite;
 import org.descent.probe.builtin.DualFormProbe;
-import org.descent.probe.model.Gpt2Models;
 import org.descent.report.Markdown;
 import org.descent.report.Report;
 import org.descent.task.TaskConfig;
@@ -80,6 +77,11 @@ final class DaiDualForm implements Preset {
     @Override
     public String name() {
         return "dai-dual-form";
+    }
+
+    @Override
+    public double secondsPerSeed() {
+        return 400;
     }
 
     @Override
@@ -158,26 +160,15 @@ final class DaiDualForm implements Preset {
         PromptLayout layout = cfg.model().promptLayout();
         List<SeedResult> results = new ArrayList<>();
         try (ProbeRegistry registry = ProbeRegistry.builtIn()) {
+            TrainedGpt2Probes probes = new TrainedGpt2Probes(name(), run, registry);
             for (long seed : run.seeds()) {
                 TrainingRun.Gpt2Trained t = run.trainGpt2(sizes.layers() + "-layer GPT-2", cfg, seed);
                 long p0 = System.nanoTime();
-                Gpt2Regressor regressor = new Gpt2Regressor("GPT-2 seed " + seed, t.state().weights(), layout,
-                        run.manager());
-                ModelUnderTest model = Gpt2Models.underTest(regressor, task, new ModelUnderTest.Origin("safetensors",
-                        t.checkpoint().toString(), null, Map.of("description", "trained by " + name(),
-                                "architecture", "gpt2", "layers", sizes.layers(), "layout", layout.name())));
+                ModelUnderTest model = probes.underTest(t, task, layout, sizes.layers(), seed).model();
                 ProbeResult[] r = new ProbeResult[2];
                 for (int q = 1; q <= 2; q++) {
-                    ProbeSuite suite = suite(seed, q);
-                    int qq = q;
-                    ProbeRun probes = ProbeRunner.run(model, suite, suite.plan(registry, name()), run.manager(),
-                            (x, s) -> run.say("  probe %s (queryPairs %d): %s (%.1f s)", x.probe(), qq,
-                                    x.status().label(), s));
-                    r[q - 1] = probes.result(DualFormProbe.NAME);
-                    if (r[q - 1].status() != ProbeResult.Status.RAN) {
-                        throw new IllegalStateException(name() + ": probe dual-form " + r[q - 1].status().label()
-                                + ": " + r[q - 1].note());
-                    }
+                    r[q - 1] = probes.runRequiring(model, suite(seed, q), " (queryPairs " + q + ")", DualFormProbe.NAME)
+                            .result(DualFormProbe.NAME);
                 }
                 run.time("probe_s", (System.nanoTime() - p0) / 1e9);
                 results.add(new SeedResult(seed, t, r[0], r[1]));

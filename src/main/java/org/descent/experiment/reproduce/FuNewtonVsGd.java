@@ -16,7 +16,6 @@ import org.descent.model.gpt2.Gpt2Regressor;
 import org.descent.oracle.LeastSquaresOracle;
 import org.descent.probe.Controls;
 import org.descent.probe.Evidence;
-import org.descent.probe.ModelUnderTest;
 import org.descent.probe.Outcome;
 import org.descent.probe.ProbeRegistry;
 import org.descent.probe.ProbeResult;
@@ -25,7 +24,6 @@ import org.descent.probe.ProbeRunner;
 import org.descent.probe.ProbeSuite;
 import org.descent.probe.builtin.LayerIterationsProbe;
 import org.descent.probe.builtin.PrefixCurvesProbe;
-import org.descent.probe.model.Gpt2Models;
 import org.descent.report.Markdown;
 import org.descent.report.Report;
 import org.descent.task.PromptSet;
@@ -97,6 +95,11 @@ final class FuNewtonVsGd implements Preset {
     @Override
     public String name() {
         return "fu-newton-vs-gd";
+    }
+
+    @Override
+    public double secondsPerSeed() {
+        return 780;
     }
 
     @Override
@@ -219,25 +222,16 @@ final class FuNewtonVsGd implements Preset {
         PromptLayout layout = cfg.model().promptLayout();
         List<SeedResult> results = new ArrayList<>();
         try (ProbeRegistry registry = ProbeRegistry.builtIn()) {
+            TrainedGpt2Probes probes = new TrainedGpt2Probes(name(), run, registry);
             for (long seed : run.seeds()) {
                 TrainingRun.Gpt2Trained t = run.trainGpt2(sizes.layers() + "-layer GPT-2", cfg, seed);
                 long p0 = System.nanoTime();
-                Gpt2Regressor regressor = new Gpt2Regressor("GPT-2 seed " + seed, t.state().weights(), layout,
-                        run.manager());
-                ModelUnderTest model = Gpt2Models.underTest(regressor, task, new ModelUnderTest.Origin("safetensors",
-                        t.checkpoint().toString(), null, Map.of("description", "trained by " + name(),
-                                "architecture", "gpt2", "layers", sizes.layers(), "layout", layout.name())));
-                ProbeSuite suite = suite(seed);
-                ProbeRun probes = ProbeRunner.run(model, suite, suite.plan(registry, name()), run.manager(),
-                        (r, s) -> run.say("  probe %s: %s (%.1f s)", r.probe(), r.status().label(), s));
-                ProbeResult layers = probes.result(LayerIterationsProbe.NAME);
-                ProbeResult prefix = probes.result(PrefixCurvesProbe.NAME);
-                for (ProbeResult r : List.of(layers, prefix)) {
-                    if (r.status() != ProbeResult.Status.RAN) {
-                        throw new IllegalStateException(name() + ": probe " + r.probe() + " " + r.status().label()
-                                + ": " + r.note());
-                    }
-                }
+                TrainedGpt2Probes.Trained trained = probes.underTest(t, task, layout, sizes.layers(), seed);
+                Gpt2Regressor regressor = trained.regressor();
+                ProbeRun ran = probes.runRequiring(trained.model(), suite(seed), "", LayerIterationsProbe.NAME,
+                        PrefixCurvesProbe.NAME);
+                ProbeResult layers = ran.result(LayerIterationsProbe.NAME);
+                ProbeResult prefix = ran.result(PrefixCurvesProbe.NAME);
                 Map<String, Object> lm = layers.metrics();
                 @SuppressWarnings("unchecked")
                 Map<String, Object> cm = (Map<String, Object>) lm.get("random_init_control");
@@ -248,12 +242,12 @@ final class FuNewtonVsGd implements Preset {
                 long o0 = System.nanoTime();
                 PromptSet test = run.prompts(task, seed, Seeds.TEST, sizes.olsPrompts());
                 Excess ex = excessOverOls(regressor, test);
-                Gpt2Regressor control = (Gpt2Regressor) Controls.randomInit(model,
+                Gpt2Regressor control = (Gpt2Regressor) Controls.randomInit(trained.model(),
                         Seeds.derive(seed, Seeds.INIT, 1), run.manager()).orElseThrow().model().hiddenStates()
                         .orElseThrow();
                 Excess cex = excessOverOls(control, test);
                 run.time("ols_s", (System.nanoTime() - o0) / 1e9);
-                results.add(new SeedResult(seed, t, probes, layers, prefix, lm, cm, ex, cex));
+                results.add(new SeedResult(seed, t, ran, layers, prefix, lm, cm, ex, cex));
                 run.say("  seed %d: layer verdict %s (control %s), Newton margin %s, Newton slope %s, excess over "
                         + "OLS %s", seed, lm.get("layer_verdict"), cm.get("layer_verdict"),
                         Report.num(-estimate(lm, "log10_distance_margin")),

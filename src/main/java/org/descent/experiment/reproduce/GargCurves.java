@@ -43,6 +43,11 @@ final class GargCurves implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 120;
+    }
+
+    @Override
     public String paper() {
         return "Garg, Tsipras, Liang, Valiant 2022, What can transformers learn in-context? (NeurIPS), Fig. 2";
     }

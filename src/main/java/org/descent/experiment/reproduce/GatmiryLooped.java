@@ -100,6 +100,11 @@ final class GatmiryLooped implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 330;
+    }
+
+    @Override
     public String paper() {
         return "Gatmiry, Saunshi, Reddi, Jegelka, Kumar 2024, Can looped transformers learn to implement multi-step "
                 + "gradient descent for in-context learning? (ICML), arXiv 2410.08292";

@@ -39,6 +39,11 @@ final class MahankaliNonlinear implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 25;
+    }
+
+    @Override
     public String paper() {
         return "Mahankali, Hashimoto, Ma 2023, One step of gradient descent is provably the optimal in-context learner "
                 + "with one layer of linear self-attention (ICLR 2024), §5 (nonlinear target functions)";

@@ -9,6 +9,12 @@ public interface Preset {
     /** The name used on the command line, e.g. {@code von-oswald-single-layer}. */
     String name();
 
+    /**
+     * Rough wall-clock seconds of one seed on 2 unloaded cores (the budget column of the README's table); sweeps
+     * plan with it.
+     */
+    double secondsPerSeed();
+
     /** The paper, e.g. "von Oswald et al. 2023, Transformers learn in-context by gradient descent". */
     String paper();
 

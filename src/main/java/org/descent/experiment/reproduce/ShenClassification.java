@@ -83,6 +83,11 @@ final class ShenClassification implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 20;
+    }
+
+    @Override
     public String paper() {
         return "Shen, Zhou, Yang, Shen 2025, On the training convergence of transformers for in-context classification "
                 + "of Gaussian mixtures, arXiv 2410.11778";

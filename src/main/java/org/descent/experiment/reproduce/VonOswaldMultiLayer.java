@@ -62,6 +62,11 @@ final class VonOswaldMultiLayer implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 132;
+    }
+
+    @Override
     public String paper() {
         return "von Oswald et al. 2023, Transformers learn in-context by gradient descent (ICML), §4, Fig. 3–4";
     }

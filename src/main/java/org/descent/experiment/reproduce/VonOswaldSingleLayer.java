@@ -47,6 +47,11 @@ public final class VonOswaldSingleLayer implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 15;
+    }
+
+    @Override
     public String paper() {
         return "von Oswald et al. 2023, Transformers learn in-context by gradient descent (ICML), §3, Fig. 2";
     }

@@ -78,6 +78,11 @@ final class ZhengMesa implements Preset {
     }
 
     @Override
+    public double secondsPerSeed() {
+        return 45;
+    }
+
+    @Override
     public String paper() {
         return "Zheng, Huang, Wang, Wu, Zhu, Li 2024, On mesa-optimization in autoregressively trained transformers: "
                 + "emergence and capability (NeurIPS), arXiv 2405.16845";
