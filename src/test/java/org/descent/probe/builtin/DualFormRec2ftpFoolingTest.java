@@ -1,6 +1,7 @@
 package org.descent.probe.builtin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -53,5 +54,30 @@ class DualFormRec2ftpFoolingTest {
                 DualFormProbe.rec2ftp(control), PROMPTS, new PromptBootstrap(200, 0.95, 1L), MIN_REC2FTP, MARGIN, "");
         assertEquals(1.0, DualFormProbe.rec2ftp(model).applyAsDouble(DualFormProbe.all(PROMPTS)), 0.0);
         assertEquals(Outcome.CONSISTENT, v.outcome(), "the hole: " + v);
+    }
+
+    /**
+     * The necessary margin over the random-init control is what keeps a metric any model passes from counting: when
+     * the control scores as high as the model, the metric must not come out consistent. (Mutating that gate away
+     * left every existing dual-form test green.)
+     */
+    @Test
+    void aControlAsGoodAsTheModelKeepsRec2ftpFromBeingConsistent() {
+        SplittableRandom rng = new SplittableRandom(8);
+        double[] labels = new double[PROMPTS];
+        double[] zsl = new double[PROMPTS];
+        double[] icl = new double[PROMPTS];
+        double[] ft = new double[PROMPTS];
+        for (int i = 0; i < PROMPTS; i++) {
+            labels[i] = rng.nextBoolean() ? 1 : -1;
+            zsl[i] = -labels[i];
+            icl[i] = labels[i];
+            ft[i] = rng.nextBoolean() ? labels[i] : -labels[i];
+        }
+        DualFormProbe.Analysis model = analysis(labels, zsl, icl, ft);
+        DualFormProbe.Analysis control = analysis(labels, zsl, icl.clone(), ft.clone());
+        Verdict v = DualFormProbe.verdict(DualFormProbe.REC2FTP, "Rec2FTP", DualFormProbe.rec2ftp(model),
+                DualFormProbe.rec2ftp(control), PROMPTS, new PromptBootstrap(200, 0.95, 1L), MIN_REC2FTP, MARGIN, "");
+        assertNotEquals(Outcome.CONSISTENT, v.outcome(), "a control that does as well leaves no margin: " + v);
     }
 }
