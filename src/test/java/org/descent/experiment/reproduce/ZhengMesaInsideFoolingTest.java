@@ -62,4 +62,37 @@ class ZhengMesaInsideFoolingTest {
         }
         return s / v.length;
     }
+
+    /**
+     * The identity-distance requirement is the only one that refuses a rotated step ŷ = (I + εK) η S_t x_t with K
+     * skew: its held-out relative SPD (≈ ε²‖K‖²/d) and cos pass. With MAX_IDENTITY_DISTANCE loosened, no existing test
+     * went red; this one does.
+     */
+    @Test
+    void aRotatedGdStepPassesTheBehaviouralChecksButNotTheIdentityCheck() {
+        SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("inside"));
+        SequenceSet fit = sampler.sample(300, 13);
+        SequenceSet test = sampler.sample(300, 14);
+        int d = ZhengMesa.D;
+        org.ejml.data.DMatrixRMaj p = org.ejml.dense.row.CommonOps_DDRM.identity(d);
+        for (int i = 0; i + 1 < d; i += 2) {
+            p.set(i, i + 1, ROTATION);
+            p.set(i + 1, i, -ROTATION);
+        }
+        org.ejml.data.DMatrixRMaj q = org.ejml.dense.row.CommonOps_DDRM.identity(d);
+        org.ejml.dense.row.CommonOps_DDRM.scale(0.2, q);
+        CausalAttentionWeights w = CausalAttentionWeights.preconditioned(p, q);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ZhengMesa.Evidence e = ZhengMesa.evidence(new LinearCausalSelfAttention("rotated", w, m), w, fit, test);
+            List<Headline> heads = ZhengMesa.vanillaGdHeadlines("t.", "inside", List.of(e));
+            heads.forEach(System.out::println);
+            assertEquals(Verdict.SUPPORTED, heads.get(0).verdict(), "relative SPD passes: " + heads.get(0));
+            assertEquals(Verdict.SUPPORTED, heads.get(1).verdict(), "cos passes: " + heads.get(1));
+            assertEquals(Verdict.NOT_SUPPORTED, Verdict.all(heads.stream().map(Headline::verdict).toList()),
+                    "the identity distance refuses it");
+        }
+    }
+
+    /** The skew entries of the rotated step's P (identity distance ≈ 0.075 for d = 6, above the 0.05 allowed). */
+    static final double ROTATION = 0.075;
 }
