@@ -80,4 +80,42 @@ class DualFormRec2ftpFoolingTest {
                 DualFormProbe.rec2ftp(control), PROMPTS, new PromptBootstrap(200, 0.95, 1L), MIN_REC2FTP, MARGIN, "");
         assertNotEquals(Outcome.CONSISTENT, v.outcome(), "a control that does as well leaves no margin: " + v);
     }
+
+    /**
+     * Referee finding (not a fix): Rec2FTP is a ratio of counts, and its percentile bootstrap is degenerate when every
+     * FT fix is also an ICL fix: each resample that holds a fix gives exactly 1, so the interval is [1, 1] however few
+     * fixes there are. With 64 judge prompts (the preset's count) and FT fixing only 3 of them, the resamples without a
+     * fix stay under {@link DualFormProbe#MAX_UNDEFINED_RESAMPLES}, and Rec2FTP ≥ 0.8 comes out consistent on 3
+     * prompts (an exact binomial 95% lower bound for 3 of 3 is 0.29). This pins the current (wrong) verdict.
+     */
+    @Test
+    void threeFtFixesOutOfSixtyFourGiveADegenerateIntervalAndAConsistentRec2ftp() {
+        int b = 64;
+        double[] labels = new double[b];
+        double[] zsl = new double[b];
+        double[] icl = new double[b];
+        double[] ft = new double[b];
+        double[] controlIcl = new double[b];
+        for (int i = 0; i < b; i++) {
+            labels[i] = i % 2 == 0 ? 1 : -1;
+            zsl[i] = labels[i];
+            icl[i] = labels[i];
+            ft[i] = labels[i];
+            controlIcl[i] = labels[i];
+        }
+        for (int i = 0; i < 3; i++) {
+            zsl[i] = -labels[i];
+            controlIcl[i] = -labels[i];
+        }
+        DualFormProbe.Analysis model = analysis(labels, zsl, icl, ft);
+        DualFormProbe.Analysis control = analysis(labels, zsl, controlIcl, ft);
+        assertEquals(3.0, java.util.Arrays.stream(DualFormProbe.rec2ftpCounts(model)[1]).sum(), 0.0, "3 FT fixes");
+        PromptBootstrap boot = new PromptBootstrap(1000, 0.95, 3L);
+        org.descent.compare.Bootstrap.Interval ci = DualFormProbe.robust(boot, DualFormProbe.REC2FTP, b,
+                DualFormProbe.rec2ftp(model));
+        assertEquals(1.0, ci.lower(), 0.0, "a zero-width interval: " + ci);
+        Verdict v = DualFormProbe.verdict(DualFormProbe.REC2FTP, "Rec2FTP", DualFormProbe.rec2ftp(model),
+                DualFormProbe.rec2ftp(control), b, boot, MIN_REC2FTP, MARGIN, "");
+        assertEquals(Outcome.CONSISTENT, v.outcome(), "the hole: 3 prompts decide Rec2FTP: " + v);
+    }
 }
