@@ -95,4 +95,25 @@ class ZhengMesaInsideFoolingTest {
 
     /** The skew entries of the rotated step's P (identity distance ≈ 0.075 for d = 6, above the 0.05 allowed). */
     static final double ROTATION = 0.075;
+
+    /**
+     * Referee finding (minor, not a fix): the "η &gt; 0" headline is judged as η ≥ 0, so the untrained start (P = I,
+     * Q = 0, which predicts 0 and fits η = 0) passes it. The overall inside verdict is still not supported (the
+     * relative SPD is 0/0, undefined), so only that headline is wrong. This pins it.
+     */
+    @Test
+    void theUntrainedStartPassesTheStepHeadline() {
+        SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("inside"));
+        SequenceSet fit = sampler.sample(100, 15);
+        SequenceSet test = sampler.sample(100, 16);
+        CausalAttentionWeights w = CausalAttentionWeights.identityStart(ZhengMesa.D, 1.0);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ZhengMesa.Evidence e = ZhengMesa.evidence(new LinearCausalSelfAttention("start", w, m), w, fit, test);
+            List<Headline> heads = ZhengMesa.vanillaGdHeadlines("t.", "inside", List.of(e));
+            heads.forEach(System.out::println);
+            assertEquals(0.0, e.eta(), 0.0, "nothing learned");
+            assertEquals(Verdict.SUPPORTED, heads.get(2).verdict(), "the hole: η = 0 passes 'η > 0': " + heads.get(2));
+            assertTrue(Verdict.all(heads.stream().map(Headline::verdict).toList()) != Verdict.SUPPORTED);
+        }
+    }
 }
