@@ -64,6 +64,8 @@ class ShenClassificationTest {
                 && slope.interval().estimate() < slope.interval().upper(), slope.toString());
         Headline gap = head(o, "final_gap_fraction");
         assertEquals(Verdict.NOT_SUPPORTED, gap.verdict(), "250 steps leave the gap far above 1e-8: " + gap);
+        Headline w = head(o, "parameter_error");
+        assertEquals(Verdict.NOT_SUPPORTED, w.verdict(), "250 steps leave W_T far from W* too (rule (c)): " + w);
         assertEquals(Verdict.NOT_SUPPORTED, o.result().verdict());
     }
 }
