@@ -102,6 +102,42 @@ class GatmiryLoopedTest {
         }
     }
 
+    /**
+     * The descent-margin rule is strict (sym Γ_fit ≻ 0): a looped shared-Γ PGD whose Γ is singular (no step along one
+     * eigendirection), or numerically so (that eigenvalue 1e-4 of the largest), matches its fitted PGD perfectly but
+     * must not pass; the same Γ with that eigenvalue restored does.
+     */
+    @Test
+    void aSingularSharedGammaFailsTheDescentMargin() {
+        TaskConfig task = GatmiryLooped.task("anisotropic");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            PromptSet fit = TaskSamplers.forTask(task).samplePromptSet(m, 1000, 7);
+            PromptSet test = TaskSamplers.forTask(task).samplePromptSet(m, 1000, 8);
+            for (double last : new double[] {0.0, 1e-4 * 0.3, 0.3}) {
+                DMatrixRMaj gamma = diag(0.3, 0.25, 0.2, 0.15, last);
+                LsaRegressor model = new LsaRegressor("model", PreconditionedGdConstruction.looped(gamma, 1.0,
+                        GatmiryLooped.LOOPS), m);
+                GatmiryLooped.Evidence ev = GatmiryLooped.evidence(model, GatmiryLooped.LOOPS, fit, test,
+                        model.predict(test), model.queryJacobians(test), List.of());
+                List<Headline> heads = GatmiryLooped.evidenceHeadlines("t.", "test", List.of(ev));
+                heads.forEach(h -> System.out.println("last eigenvalue " + last + ": " + h));
+                Headline margin = heads.stream().filter(h -> h.key().equals("t.fitted_gamma_descent_margin"))
+                        .findFirst().orElseThrow();
+                assertEquals(Verdict.SUPPORTED, heads.get(0).verdict(), "it is shared-Γ PGD: " + heads.get(0));
+                if (last == 0.3) {
+                    assertEquals(Verdict.SUPPORTED, margin.verdict(), "a positive definite Γ passes: " + margin);
+                } else {
+                    assertTrue(Math.abs(ev.descentMargin()) < SINGULAR_MARGIN, "Γ_fit is (nearly) singular: "
+                            + ev.descentMargin());
+                    assertEquals(Verdict.NOT_SUPPORTED, margin.verdict(), "a singular Γ is not ≻ 0: " + margin);
+                }
+            }
+        }
+    }
+
+    /** |descent margin| of the fitted Γ of a model whose Γ is singular or has an eigenvalue 1e-4 of the largest. */
+    static final double SINGULAR_MARGIN = 1e-3;
+
     @Test
     void closedFormAndURulesRefuseAnIsotropicPreconditionerOnAnisotropicDataAndALargeU() {
         TaskConfig task = GatmiryLooped.task("anisotropic");

@@ -16,19 +16,19 @@ import org.descent.task.sequence.SequenceSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Referee finding (not a fix): inside the condition, {@link ZhengMesa#vanillaGdHeadlines} asks only that the model
- * be some one-step GD with η &gt; 0; nothing asks that training found a useful step. A layer that has barely moved
- * along the GD direction (P = I, Q = η I with η a hundredth of the MSE-optimal one-step step η*) predicts almost
- * nothing (its MSE is within a few percent of the zero predictor's) and still comes out SUPPORTED. The outside rule
- * guards against a failed model (MSE gap ≤ 0); the inside one has no such guard (e.g. MSE within some tolerance of
- * one-step GD with η*, or η within a tolerance of η*). This test pins the current (wrong) verdict.
+ * Models built to fool the inside rule of {@link ZhengMesa#vanillaGdHeadlines}: a GD-shaped layer that training barely
+ * moved (η = η* ÷ 100: it is exactly some one-step GD, but predicts almost nothing) must not count as "training found
+ * one-step GD", which the requirement MSE(model)/MSE(GD η*) − 1 ≤ {@link ZhengMesa#MAX_MSE_GAP_TO_BEST_GD} refuses; the
+ * untrained start (η = 0) must fail "η &gt; 0"; a rotated step must fail the identity check.
  */
 class ZhengMesaInsideFoolingTest {
+    /** |MSE gap| of the float32 GD construction with η* to the double oracle with η*. */
+    static final double FLOAT32_GAP_TOL = 1e-5;
     /** The fooling model's step as a fraction of the MSE-optimal one-step step. */
     static final double UNDERTRAINED_FRACTION = 0.01;
 
     @Test
-    void aBarelyTrainedGdShapedLayerIsSupportedInside() {
+    void aBarelyTrainedGdShapedLayerIsRefusedInsideButTheBestGdStepIsSupported() {
         SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("inside"));
         SequenceSet fit = sampler.sample(300, 11);
         SequenceSet test = sampler.sample(300, 12);
@@ -50,8 +50,25 @@ class ZhengMesaInsideFoolingTest {
             ZhengMesa.Evidence e = ZhengMesa.evidence(model, w, fit, test);
             List<Headline> heads = ZhengMesa.vanillaGdHeadlines("t.", "inside", List.of(e));
             heads.forEach(System.out::println);
-            assertEquals(Verdict.SUPPORTED, Verdict.all(heads.stream().map(Headline::verdict).toList()),
-                    "the hole: an untrained GD-shaped layer is 'one-step GD learned by training'");
+            assertEquals(e.etaStar(), etaStar, 0.0, "the evidence's η* is the step fitted to the true next tokens");
+            Headline gap = heads.stream().filter(h -> h.key().equals("t.mse_gap_to_best_gd")).findFirst()
+                    .orElseThrow();
+            assertEquals(Verdict.NOT_SUPPORTED, gap.verdict(), "far worse than GD with η*: " + gap);
+            for (Headline h : heads) {
+                if (h != gap) {
+                    assertEquals(Verdict.SUPPORTED, h.verdict(), "the other checks cannot see it: " + h);
+                }
+            }
+            assertEquals(Verdict.NOT_SUPPORTED, Verdict.all(heads.stream().map(Headline::verdict).toList()),
+                    "a GD-shaped layer that training barely moved is not 'one-step GD found by training'");
+            // the rule is passable: the best one-step GD itself is supported, its MSE gap ≈ 0
+            CausalAttentionWeights best = CausalAttentionWeights.oneStepGd(ZhengMesa.D, etaStar);
+            ZhengMesa.Evidence eb = ZhengMesa.evidence(new LinearCausalSelfAttention("GD η*", best, m), best, fit,
+                    test);
+            List<Headline> hb = ZhengMesa.vanillaGdHeadlines("t.", "inside", List.of(eb));
+            hb.forEach(System.out::println);
+            assertEquals(Verdict.SUPPORTED, Verdict.all(hb.stream().map(Headline::verdict).toList()));
+            assertEquals(0.0, eb.gapToBestGd().point(), FLOAT32_GAP_TOL, "GD η* vs itself (float32 model)");
         }
     }
 
@@ -80,7 +97,7 @@ class ZhengMesaInsideFoolingTest {
             p.set(i + 1, i, -ROTATION);
         }
         org.ejml.data.DMatrixRMaj q = org.ejml.dense.row.CommonOps_DDRM.identity(d);
-        org.ejml.dense.row.CommonOps_DDRM.scale(0.2, q);
+        org.ejml.dense.row.CommonOps_DDRM.scale(MesaStepFitter.step(fit, fit.nextTokenArrays()), q); // η* I
         CausalAttentionWeights w = CausalAttentionWeights.preconditioned(p, q);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             ZhengMesa.Evidence e = ZhengMesa.evidence(new LinearCausalSelfAttention("rotated", w, m), w, fit, test);
@@ -88,6 +105,10 @@ class ZhengMesaInsideFoolingTest {
             heads.forEach(System.out::println);
             assertEquals(Verdict.SUPPORTED, heads.get(0).verdict(), "relative SPD passes: " + heads.get(0));
             assertEquals(Verdict.SUPPORTED, heads.get(1).verdict(), "cos passes: " + heads.get(1));
+            for (Headline h : heads) {
+                assertEquals(h.key().equals("t.identity_distance") ? Verdict.NOT_SUPPORTED : Verdict.SUPPORTED,
+                        h.verdict(), "only the identity distance refuses it: " + h);
+            }
             assertEquals(Verdict.NOT_SUPPORTED, Verdict.all(heads.stream().map(Headline::verdict).toList()),
                     "the identity distance refuses it");
         }
@@ -97,12 +118,11 @@ class ZhengMesaInsideFoolingTest {
     static final double ROTATION = 0.075;
 
     /**
-     * Referee finding (minor, not a fix): the "η &gt; 0" headline is judged as η ≥ 0, so the untrained start (P = I,
-     * Q = 0, which predicts 0 and fits η = 0) passes it. The overall inside verdict is still not supported (the
-     * relative SPD is 0/0, undefined), so only that headline is wrong. This pins it.
+     * The "η &gt; 0" headline is strict (η/η* ≥ {@link ZhengMesa#MIN_STEP_FRACTION} &gt; 0): the untrained start (P = I,
+     * Q = 0, which predicts 0 and fits η = 0) fails it, and fails overall.
      */
     @Test
-    void theUntrainedStartPassesTheStepHeadline() {
+    void theUntrainedStartFailsTheStepHeadline() {
         SequenceSampler sampler = new SequenceSampler(ZhengMesa.task("inside"));
         SequenceSet fit = sampler.sample(100, 15);
         SequenceSet test = sampler.sample(100, 16);
@@ -112,7 +132,8 @@ class ZhengMesaInsideFoolingTest {
             List<Headline> heads = ZhengMesa.vanillaGdHeadlines("t.", "inside", List.of(e));
             heads.forEach(System.out::println);
             assertEquals(0.0, e.eta(), 0.0, "nothing learned");
-            assertEquals(Verdict.SUPPORTED, heads.get(2).verdict(), "the hole: η = 0 passes 'η > 0': " + heads.get(2));
+            assertEquals("t.gd_step_fraction", heads.get(2).key());
+            assertEquals(Verdict.NOT_SUPPORTED, heads.get(2).verdict(), "η = 0 fails 'η > 0': " + heads.get(2));
             assertTrue(Verdict.all(heads.stream().map(Headline::verdict).toList()) != Verdict.SUPPORTED);
         }
     }
