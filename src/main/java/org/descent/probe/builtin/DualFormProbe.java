@@ -119,6 +119,8 @@ public final class DualFormProbe implements Probe {
      * prompts ZSL gets wrong) for ICL's fixes to count as following FT's.
      */
     public static final double MIN_REC2FTP_OVER_BASE_RATE = 0.05;
+    /** The bootstrap label of Rec2FTP − base rate (one label, so the verdict, metrics and tables show one interval). */
+    private static final String OVER_BASE_RATE = REC2FTP + "-over-base-rate";
     /** Fewer prompts that FT fixes (FT ✓, ZSL ✗) than this leave the Rec2FTP verdict inconclusive. */
     public static final int MIN_FT_FIXES = 10;
 
@@ -627,8 +629,7 @@ public final class DualFormProbe implements Probe {
         double[][] base = baseRateCounts(a);
         m.put("rec2ftp", interval(rec2ftpInterval(a, boot.level())));
         m.put("rec2ftp_base_rate", interval(baseRateInterval(a, boot.level())));
-        m.put("rec2ftp_over_base_rate", interval(robust(boot, prefix + "rec2ftp-over-base", b,
-                rec2ftpOverBaseRate(a))));
+        m.put("rec2ftp_over_base_rate", interval(robust(boot, prefix + OVER_BASE_RATE, b, rec2ftpOverBaseRate(a))));
         m.put("rec2ftp_ft_fixes", (int) java.util.Arrays.stream(counts[1]).sum());
         m.put("rec2ftp_icl_covers", (int) java.util.Arrays.stream(counts[0]).sum());
         m.put("rec2ftp_zsl_wrong", (int) java.util.Arrays.stream(base[1]).sum());
@@ -732,7 +733,7 @@ public final class DualFormProbe implements Probe {
         }
         ev.add(gate);
         String baseLabel = "Rec2FTP − base rate P(ICL ✓ | ZSL ✗)";
-        Bootstrap.Interval lift = robust(boot, REC2FTP + "-over-base-rate", b, rec2ftpOverBaseRate(a));
+        Bootstrap.Interval lift = robust(boot, OVER_BASE_RATE, b, rec2ftpOverBaseRate(a));
         if (fixes < MIN_FT_FIXES) {
             lift = new Bootstrap.Interval(lift.estimate(), Double.NaN, Double.NaN, lift.level(), lift.n());
         }
@@ -830,7 +831,7 @@ public final class DualFormProbe implements Probe {
                 + "unrelated to ICL), %s; Rec2FTP − base rate %s (paired prompt bootstrap), required ≥ %s, with at "
                 + "least %d FT fixes.", text(rec2ftpInterval(a, boot.level())), ftFixes(a),
                 (int) java.util.Arrays.stream(base[1]).sum(), text(baseRateInterval(a, boot.level())),
-                text(robust(boot, "rec2ftp-over-base", judge.size(), rec2ftpOverBaseRate(a))),
+                text(robust(boot, OVER_BASE_RATE, judge.size(), rec2ftpOverBaseRate(a))),
                 Report.num(ctx.params().getDouble("minRec2ftpOverBaseRate")), MIN_FT_FIXES));
         List<List<String>> rows = new ArrayList<>();
         addRows(rows, "model", a, boot, "");
@@ -882,7 +883,7 @@ public final class DualFormProbe implements Probe {
             Analysis only = e.getValue() == a.kv() ? a : rec2ftpScope(a, s);
             rows.add(List.of(who, e.getValue() == a.kv() ? "K/V" : "all", Report.num(s.learningRate()),
                     text(rec2ftpInterval(only, boot.level())) + " (" + ftFixes(only) + " fixes)", base,
-                    text(robust(boot, e.getValue() == a.kv() ? p + "rec2ftp-over-base" : q + "rec2ftp-over-base", b,
+                    text(robust(boot, (e.getValue() == a.kv() ? p : q) + OVER_BASE_RATE, b,
                             rec2ftpOverBaseRate(only))),
                     text(robust(boot, q + "simaou", b, nanMean(s.simaouPerPrompt()))),
                     text(robust(boot, q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
