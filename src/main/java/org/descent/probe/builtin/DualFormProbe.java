@@ -88,7 +88,10 @@ import org.descent.task.layout.PromptLayout;
  *   <li>{@code dual-form-rec2ftp}: Rec2FTP ≥ {@code minRec2ftp} (Clopper–Pearson); Rec2FTP − control's ≥
  *       {@code minControlMargin}; Rec2FTP − its base rate ≥ {@code minRec2ftpOverBaseRate} (necessary, default
  *       {@value #MIN_REC2FTP_OVER_BASE_RATE}); and at least {@value #MIN_FT_FIXES} FT fixes, below which the verdict
- *       is inconclusive (the difference is then not judged: its bootstrap rests on too few prompts);</li>
+ *       is inconclusive (the difference is then not judged: its bootstrap rests on too few prompts). The difference
+ *       is not judged either (so the verdict is at best inconclusive) when fewer than
+ *       {@value #MIN_ZSL_WRONG_UNFIXED} ZSL-wrong prompts are left unfixed by FT: Rec2FTP then equals its base rate
+ *       whatever ICL does;</li>
  *   <li>{@code dual-form-simaou}: SimAOU − random baseline ≥ {@code minSimaouOverRandom}; that gap − control's gap ≥
  *       {@code minControlMargin};</li>
  *   <li>{@code dual-form-simam}: SimAM(ICL, FT) − SimAM(ZSL, FT) ≥ {@code minSimamOverZsl}; that gap − control's
@@ -123,6 +126,12 @@ public final class DualFormProbe implements Probe {
     private static final String OVER_BASE_RATE = REC2FTP + "-over-base-rate";
     /** Fewer prompts that FT fixes (FT ✓, ZSL ✗) than this leave the Rec2FTP verdict inconclusive. */
     public static final int MIN_FT_FIXES = 10;
+    /**
+     * Fewer prompts that ZSL gets wrong and FT does not fix than this leave Rec2FTP − base rate unjudged: when FT
+     * fixes (nearly) every ZSL-wrong prompt, Rec2FTP and its base rate are (nearly) the same ratio, so their
+     * difference is ≈ 0 whatever ICL does and can neither confirm nor refute agreement with FT.
+     */
+    public static final int MIN_ZSL_WRONG_UNFIXED = 10;
 
     @Override
     public String name() {
@@ -712,7 +721,9 @@ public final class DualFormProbe implements Probe {
      * (sufficient); (1) Rec2FTP − the control's ≥ {@code margin}, paired prompt bootstrap (necessary); (2) Rec2FTP −
      * its base rate ≥ {@code minOverBaseRate}, paired prompt bootstrap (necessary: an ICL that is accurate everywhere
      * reaches Rec2FTP ≈ its accuracy whatever FT fixes, and fails it). With fewer than {@value #MIN_FT_FIXES} FT fixes
-     * (2) is not judged (NaN interval) and the verdict is inconclusive with a note saying why.
+     * (2) is not judged (NaN interval) and the verdict is inconclusive with a note saying why; with fewer than
+     * {@value #MIN_ZSL_WRONG_UNFIXED} ZSL-wrong prompts FT leaves unfixed, (2) is not judged either (Rec2FTP then
+     * equals its base rate whatever ICL does), so the verdict is at best inconclusive, with a note.
      */
     static Verdict rec2ftpVerdict(Analysis a, Analysis c, PromptBootstrap boot, double minRec2ftp,
             double minOverBaseRate, double margin) {
@@ -734,7 +745,8 @@ public final class DualFormProbe implements Probe {
         ev.add(gate);
         String baseLabel = "Rec2FTP − base rate P(ICL ✓ | ZSL ✗)";
         Bootstrap.Interval lift = robust(boot, OVER_BASE_RATE, b, rec2ftpOverBaseRate(a));
-        if (fixes < MIN_FT_FIXES) {
+        int unfixed = (int) java.util.Arrays.stream(baseRateCounts(a)[1]).sum() - fixes;
+        if (fixes < MIN_FT_FIXES || unfixed < MIN_ZSL_WRONG_UNFIXED) {
             lift = new Bootstrap.Interval(lift.estimate(), Double.NaN, Double.NaN, lift.level(), lift.n());
         }
         ev.add(Evidence.decide(baseLabel, lift, Evidence.Comparison.AT_LEAST, minOverBaseRate));
@@ -750,6 +762,14 @@ public final class DualFormProbe implements Probe {
         if (v.outcome() == Outcome.CONSISTENT && gate.outcome() != Outcome.CONSISTENT) {
             return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev, "the margin over the random-init control is "
                     + (c == null ? "not measured (no control)" : "not clear"));
+        }
+        if (unfixed < MIN_ZSL_WRONG_UNFIXED) {
+            // a passing level and margin cannot confirm without the difference (necessary, unjudged here)
+            Outcome o = v.outcome() == Outcome.CONSISTENT ? Outcome.INCONCLUSIVE : v.outcome();
+            return new Verdict(REC2FTP, o, ev, "FT fixes " + fixes + " of the " + (fixes + unfixed)
+                    + " prompts ZSL gets wrong, leaving " + unfixed + " (fewer than " + MIN_ZSL_WRONG_UNFIXED + ") to "
+                    + "compare ICL against: Rec2FTP cannot differ from its base rate, so agreement with FT is not "
+                    + "judged");
         }
         if (v.outcome() == Outcome.CONSISTENT && ev.get(2).outcome() != Outcome.CONSISTENT) {
             return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev, "Rec2FTP's lift over its base rate is not clear");

@@ -226,6 +226,32 @@ class DualFormRec2ftpFoolingTest {
         assertEquals(Outcome.INCONCLUSIVE, v.outcome(), "5 FT fixes are too few: " + v);
     }
 
+    /**
+     * The other side of the base rate: ZSL always wrong, FT and ICL always right. ICL agrees with FT on every prompt,
+     * but FT fixes every ZSL-wrong prompt, so Rec2FTP and its base rate are the same ratio and their difference is 0
+     * whatever ICL does: the difference must not refute (it is not judged), and the verdict is inconclusive.
+     */
+    @Test
+    void anFtThatFixesEveryZslWrongPromptLeavesTheLiftUnjudged() {
+        SplittableRandom rng = new SplittableRandom(9);
+        double[] labels = new double[PROMPTS];
+        double[] zsl = new double[PROMPTS];
+        double[] controlIcl = new double[PROMPTS];
+        for (int i = 0; i < PROMPTS; i++) {
+            labels[i] = rng.nextBoolean() ? 1 : -1;
+            zsl[i] = -labels[i];
+            controlIcl[i] = flip(rng, labels[i], 0.5);
+        }
+        DualFormProbe.Analysis model = analysis(labels, zsl, labels.clone(), labels.clone());
+        DualFormProbe.Analysis control = analysis(labels, zsl, controlIcl, labels.clone());
+        Verdict v = DualFormProbe.rec2ftpVerdict(model, control, new PromptBootstrap(200, 0.95, 6L), MIN_REC2FTP,
+                MIN_OVER_BASE, MARGIN);
+        assertEquals(0.0, v.evidence().get(2).effectSize(), 0.0, "Rec2FTP − base rate is 0 by construction: " + v);
+        assertEquals(Outcome.INCONCLUSIVE, v.evidence().get(2).outcome(), "and not judged: " + v);
+        assertEquals(Outcome.INCONCLUSIVE, v.outcome(), "perfect agreement cannot be told from accuracy here: " + v);
+        assertTrue(v.note().contains("fewer than " + DualFormProbe.MIN_ZSL_WRONG_UNFIXED), v.note());
+    }
+
     /** The Clopper–Pearson ends: closed forms at k = 0 and k = n, and a textbook value (5 of 10). */
     @Test
     void clopperPearsonMatchesClosedFormsAndATextbookValue() {
