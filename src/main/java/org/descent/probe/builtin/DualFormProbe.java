@@ -57,7 +57,13 @@ import org.descent.task.layout.PromptLayout;
  *   <li><b>Rec2FTP</b> (recall to finetuning predictions): among the prompts FT predicts correctly and ZSL does not,
  *       the share ICL also predicts correctly ({@code Σ [FT ✓ ∧ ZSL ✗ ∧ ICL ✓] / Σ [FT ✓ ∧ ZSL ✗]}). The model is
  *       a regressor with a scalar read-out; a prediction is correct when its sign is the label's (binary ±1
- *       classification; on a regression task, sign agreement).</li>
+ *       classification; on a regression task, sign agreement). Its <b>base rate</b> is ICL's accuracy on every
+ *       prompt ZSL gets wrong ({@code Σ [ZSL ✗ ∧ ICL ✓] / Σ [ZSL ✗]}): the value Rec2FTP has in expectation when
+ *       FT's fixes are unrelated to ICL (any accurate in-context learner reaches Rec2FTP ≈ its accuracy, whatever FT
+ *       does), so only {@code Rec2FTP − base rate} measures ICL's agreement with FT. Rec2FTP's interval is the exact
+ *       binomial (Clopper–Pearson) interval of its count over FT's fixes ({@link #clopperPearson}), which does not
+ *       collapse to [1, 1] on a handful of fixes as a percentile bootstrap of the ratio does; the difference's is a
+ *       paired prompt bootstrap.</li>
  *   <li><b>SimAOU</b> (similarity of attention-output updates): per layer l, {@code cos(o_ICL − o_ZSL, o_FT − o_ZSL)}
  *       with {@code o} the attention output ({@code blocks.l.hook_attn_out} [E]) at the prediction position;
  *       baseline {@code cos(o_ICL − o_ZSL, r)} with r ~ N(0, I_E) drawn per prompt and layer (Dai's random update).
@@ -79,7 +85,13 @@ import org.descent.task.layout.PromptLayout;
  * {@link Controls#randomInit}, on the same judge prompts, with its own learning rates). Per metric, a sufficient
  * criterion on the model and a necessary paired margin over the control (bootstrap over the shared prompts):
  * <ul>
- *   <li>{@code dual-form-rec2ftp}: Rec2FTP ≥ {@code minRec2ftp}; Rec2FTP − control's ≥ {@code minControlMargin};</li>
+ *   <li>{@code dual-form-rec2ftp}: Rec2FTP ≥ {@code minRec2ftp} (Clopper–Pearson); Rec2FTP − control's ≥
+ *       {@code minControlMargin}; Rec2FTP − its base rate ≥ {@code minRec2ftpOverBaseRate} (necessary, default
+ *       {@value #MIN_REC2FTP_OVER_BASE_RATE}); and at least {@value #MIN_FT_FIXES} FT fixes, below which the verdict
+ *       is inconclusive (the difference is then not judged: its bootstrap rests on too few prompts). The difference
+ *       is not judged either (so the verdict is at best inconclusive) when fewer than
+ *       {@value #MIN_ZSL_WRONG_UNFIXED} ZSL-wrong prompts are left unfixed by FT: Rec2FTP then equals its base rate
+ *       whatever ICL does;</li>
  *   <li>{@code dual-form-simaou}: SimAOU − random baseline ≥ {@code minSimaouOverRandom}; that gap − control's gap ≥
  *       {@code minControlMargin};</li>
  *   <li>{@code dual-form-simam}: SimAM(ICL, FT) − SimAM(ZSL, FT) ≥ {@code minSimamOverZsl}; that gap − control's
@@ -105,6 +117,21 @@ public final class DualFormProbe implements Probe {
     static final double ZERO_UPDATE = 1e-9;
     static final FinetuneScope KV = new FinetuneScope.KeyValueProjections();
     static final FinetuneScope ALL = new FinetuneScope.AllWeights();
+    /**
+     * Default of {@code minRec2ftpOverBaseRate}: how far Rec2FTP must exceed its base rate (ICL's accuracy on the
+     * prompts ZSL gets wrong) for ICL's fixes to count as following FT's.
+     */
+    public static final double MIN_REC2FTP_OVER_BASE_RATE = 0.05;
+    /** The bootstrap label of Rec2FTP − base rate (one label, so the verdict, metrics and tables show one interval). */
+    private static final String OVER_BASE_RATE = REC2FTP + "-over-base-rate";
+    /** Fewer prompts that FT fixes (FT ✓, ZSL ✗) than this leave the Rec2FTP verdict inconclusive. */
+    public static final int MIN_FT_FIXES = 10;
+    /**
+     * Fewer prompts that ZSL gets wrong and FT does not fix than this leave Rec2FTP − base rate unjudged: when FT
+     * fixes (nearly) every ZSL-wrong prompt, Rec2FTP and its base rate are (nearly) the same ratio, so their
+     * difference is ≈ 0 whatever ICL does and can neither confirm nor refute agreement with FT.
+     */
+    public static final int MIN_ZSL_WRONG_UNFIXED = 10;
 
     @Override
     public String name() {
@@ -125,6 +152,7 @@ public final class DualFormProbe implements Probe {
         m.put("queryPairs", 1);
         m.put("learningRates", List.of(0.001, 0.01, 0.1, 1.0));
         m.put("minRec2ftp", 0.8);
+        m.put("minRec2ftpOverBaseRate", MIN_REC2FTP_OVER_BASE_RATE);
         m.put("minSimaouOverRandom", 0.1);
         m.put("minSimamOverZsl", 0.05);
         m.put("minControlMargin", 0.05);
@@ -467,6 +495,68 @@ public final class DualFormProbe implements Probe {
         return new double[][] {covered, fixes};
     }
 
+    /** Per prompt [ZSL ✗ ∧ ICL ✓] and [ZSL ✗]: the numerator and denominator of Rec2FTP's base rate. */
+    static double[][] baseRateCounts(Analysis a) {
+        int b = a.labels().length;
+        double[] wrong = new double[b];
+        double[] icl = new double[b];
+        for (int i = 0; i < b; i++) {
+            boolean zslRight = correct(a.zsl().predictions()[i], a.labels()[i]);
+            wrong[i] = zslRight ? 0 : 1;
+            icl[i] = !zslRight && correct(a.icl().predictions()[i], a.labels()[i]) ? 1 : 0;
+        }
+        return new double[][] {icl, wrong};
+    }
+
+    /** Rec2FTP's base rate, ICL's accuracy on the prompts ZSL gets wrong, as a function of resampled prompts. */
+    static ToDoubleFunction<int[]> rec2ftpBaseRate(Analysis a) {
+        double[][] c = baseRateCounts(a);
+        return idx -> ratio(c[0], c[1], idx);
+    }
+
+    /** Rec2FTP − its base rate on the same resampled prompts (paired). */
+    static ToDoubleFunction<int[]> rec2ftpOverBaseRate(Analysis a) {
+        ToDoubleFunction<int[]> r = rec2ftp(a);
+        ToDoubleFunction<int[]> base = rec2ftpBaseRate(a);
+        return idx -> r.applyAsDouble(idx) - base.applyAsDouble(idx);
+    }
+
+    /** The number of prompts FT fixes (FT ✓, ZSL ✗): Rec2FTP's denominator. */
+    static int ftFixes(Analysis a) {
+        return (int) java.util.Arrays.stream(rec2ftpCounts(a)[1]).sum();
+    }
+
+    /**
+     * The exact binomial (Clopper–Pearson) interval of {@code successes} out of {@code trials} at {@code level}
+     * (Beta quantiles from Hipparchus); NaN throughout when {@code trials} is 0. Conservative: it covers at least
+     * {@code level} for every true proportion, and for k of k it is [(α/2)^(1/k), 1], not [1, 1].
+     */
+    static Bootstrap.Interval clopperPearson(int successes, int trials, double level) {
+        if (trials == 0) {
+            return new Bootstrap.Interval(Double.NaN, Double.NaN, Double.NaN, level, 0);
+        }
+        double alpha = (1 - level) / 2;
+        double lower = successes == 0 ? 0 : new org.hipparchus.distribution.continuous.BetaDistribution(successes,
+                trials - successes + 1).inverseCumulativeProbability(alpha);
+        double upper = successes == trials ? 1 : new org.hipparchus.distribution.continuous.BetaDistribution(
+                successes + 1, trials - successes).inverseCumulativeProbability(1 - alpha);
+        return new Bootstrap.Interval((double) successes / trials, lower, upper, level, trials);
+    }
+
+    /** Rec2FTP with its Clopper–Pearson interval over FT's fixes. */
+    static Bootstrap.Interval rec2ftpInterval(Analysis a, double level) {
+        double[][] c = rec2ftpCounts(a);
+        return clopperPearson((int) java.util.Arrays.stream(c[0]).sum(), (int) java.util.Arrays.stream(c[1]).sum(),
+                level);
+    }
+
+    /** The base rate with its Clopper–Pearson interval over the prompts ZSL gets wrong. */
+    static Bootstrap.Interval baseRateInterval(Analysis a, double level) {
+        double[][] c = baseRateCounts(a);
+        return clopperPearson((int) java.util.Arrays.stream(c[0]).sum(), (int) java.util.Arrays.stream(c[1]).sum(),
+                level);
+    }
+
     static boolean correct(double prediction, double label) {
         return Math.signum(prediction) == Math.signum(label) && prediction != 0;
     }
@@ -545,9 +635,14 @@ public final class DualFormProbe implements Probe {
         Map<String, Object> m = new LinkedHashMap<>();
         int b = a.labels().length;
         double[][] counts = rec2ftpCounts(a);
-        m.put("rec2ftp", interval(robust(boot, prefix + "rec2ftp", b, rec2ftp(a))));
+        double[][] base = baseRateCounts(a);
+        m.put("rec2ftp", interval(rec2ftpInterval(a, boot.level())));
+        m.put("rec2ftp_base_rate", interval(baseRateInterval(a, boot.level())));
+        m.put("rec2ftp_over_base_rate", interval(robust(boot, prefix + OVER_BASE_RATE, b, rec2ftpOverBaseRate(a))));
         m.put("rec2ftp_ft_fixes", (int) java.util.Arrays.stream(counts[1]).sum());
         m.put("rec2ftp_icl_covers", (int) java.util.Arrays.stream(counts[0]).sum());
+        m.put("rec2ftp_zsl_wrong", (int) java.util.Arrays.stream(base[1]).sum());
+        m.put("rec2ftp_icl_right_where_zsl_wrong", (int) java.util.Arrays.stream(base[0]).sum());
         Map<String, Object> acc = new LinkedHashMap<>();
         acc.put("zsl", accuracy(a.zsl().predictions(), a.labels()));
         acc.put("icl", accuracy(a.icl().predictions(), a.labels()));
@@ -621,13 +716,77 @@ public final class DualFormProbe implements Probe {
         return v;
     }
 
+    /**
+     * The Rec2FTP verdict. Evidence, in this order: (0) Rec2FTP ≥ {@code minRec2ftp} on its Clopper–Pearson interval
+     * (sufficient); (1) Rec2FTP − the control's ≥ {@code margin}, paired prompt bootstrap (necessary); (2) Rec2FTP −
+     * its base rate ≥ {@code minOverBaseRate}, paired prompt bootstrap (necessary: an ICL that is accurate everywhere
+     * reaches Rec2FTP ≈ its accuracy whatever FT fixes, and fails it). With fewer than {@value #MIN_FT_FIXES} FT fixes
+     * (2) is not judged (NaN interval) and the verdict is inconclusive with a note saying why; with fewer than
+     * {@value #MIN_ZSL_WRONG_UNFIXED} ZSL-wrong prompts FT leaves unfixed, (2) is not judged either (Rec2FTP then
+     * equals its base rate whatever ICL does), so the verdict is at best inconclusive, with a note.
+     */
+    static Verdict rec2ftpVerdict(Analysis a, Analysis c, PromptBootstrap boot, double minRec2ftp,
+            double minOverBaseRate, double margin) {
+        int b = a.labels().length;
+        int fixes = ftFixes(a);
+        List<Evidence> ev = new ArrayList<>();
+        ev.add(Evidence.decide("Rec2FTP (exact binomial over " + fixes + " FT fixes)", rec2ftpInterval(a,
+                boot.level()), Evidence.Comparison.AT_LEAST, minRec2ftp).sufficient());
+        Evidence gate;
+        if (c == null) {
+            gate = Evidence.unmeasured("Rec2FTP − random-init control's", Evidence.Comparison.AT_LEAST, margin);
+        } else {
+            ToDoubleFunction<int[]> model = rec2ftp(a);
+            ToDoubleFunction<int[]> control = rec2ftp(c);
+            gate = Evidence.decide("Rec2FTP − random-init control's", robust(boot, REC2FTP + "-control-margin", b,
+                    idx -> model.applyAsDouble(idx) - control.applyAsDouble(idx)), Evidence.Comparison.AT_LEAST,
+                    margin);
+        }
+        ev.add(gate);
+        String baseLabel = "Rec2FTP − base rate P(ICL ✓ | ZSL ✗)";
+        Bootstrap.Interval lift = robust(boot, OVER_BASE_RATE, b, rec2ftpOverBaseRate(a));
+        int unfixed = (int) java.util.Arrays.stream(baseRateCounts(a)[1]).sum() - fixes;
+        if (fixes < MIN_FT_FIXES || unfixed < MIN_ZSL_WRONG_UNFIXED) {
+            lift = new Bootstrap.Interval(lift.estimate(), Double.NaN, Double.NaN, lift.level(), lift.n());
+        }
+        ev.add(Evidence.decide(baseLabel, lift, Evidence.Comparison.AT_LEAST, minOverBaseRate));
+        if (fixes == 0) {
+            return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev,
+                    "FT corrected no ZSL prediction, so Rec2FTP is undefined");
+        }
+        if (fixes < MIN_FT_FIXES) {
+            return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev, "FT fixes only " + fixes + " prompt(s) (fewer than "
+                    + MIN_FT_FIXES + "): Rec2FTP rests on too few prompts to judge");
+        }
+        Verdict v = Verdict.of(REC2FTP, ev, "");
+        if (v.outcome() == Outcome.CONSISTENT && gate.outcome() != Outcome.CONSISTENT) {
+            return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev, "the margin over the random-init control is "
+                    + (c == null ? "not measured (no control)" : "not clear"));
+        }
+        if (unfixed < MIN_ZSL_WRONG_UNFIXED) {
+            // a passing level and margin cannot confirm without the difference (necessary, unjudged here)
+            Outcome o = v.outcome() == Outcome.CONSISTENT ? Outcome.INCONCLUSIVE : v.outcome();
+            return new Verdict(REC2FTP, o, ev, "FT fixes " + fixes + " of the " + (fixes + unfixed)
+                    + " prompts ZSL gets wrong, leaving " + unfixed + " (fewer than " + MIN_ZSL_WRONG_UNFIXED + ") to "
+                    + "compare ICL against: Rec2FTP cannot differ from its base rate, so agreement with FT is not "
+                    + "judged");
+        }
+        if (v.outcome() == Outcome.CONSISTENT && ev.get(2).outcome() != Outcome.CONSISTENT) {
+            return new Verdict(REC2FTP, Outcome.INCONCLUSIVE, ev, "Rec2FTP's lift over its base rate is not clear");
+        }
+        if (ev.get(2).outcome() == Outcome.INCONSISTENT) {
+            return new Verdict(REC2FTP, v.outcome(), ev, "ICL is as right on the prompts FT does not fix as on those "
+                    + "it fixes: Rec2FTP measures ICL's accuracy, not its agreement with FT");
+        }
+        return v;
+    }
+
     /** The three metric verdicts (K/V finetuning) and the combined one. */
     static List<Verdict> verdicts(Analysis a, Analysis c, PromptBootstrap boot, double minRec2ftp,
-            double minSimaou, double minSimam, double margin) {
+            double minOverBaseRate, double minSimaou, double minSimam, double margin) {
         int b = a.labels().length;
         List<Verdict> out = new ArrayList<>();
-        out.add(verdict(REC2FTP, "Rec2FTP", rec2ftp(a), c == null ? null : rec2ftp(c), b, boot, minRec2ftp, margin,
-                "FT corrected no ZSL prediction, so Rec2FTP is undefined"));
+        out.add(rec2ftpVerdict(a, c, boot, minRec2ftp, minOverBaseRate, margin));
         out.add(verdict(SIMAOU, "SimAOU − random", simaouGap(a.kv()), c == null ? null : simaouGap(c.kv()), b, boot,
                 minSimaou, margin, "no prompt has both an ICL and an FT update of the attention output"));
         out.add(verdict(SIMAM, "SimAM(ICL, FT) − SimAM(ZSL, FT)", simamGap(a.kv()), c == null ? null
@@ -659,6 +818,7 @@ public final class DualFormProbe implements Probe {
             PromptSet fit, Settings s) {
         PromptBootstrap boot = ctx.bootstrap();
         List<Verdict> verdicts = verdicts(a, c, boot, ctx.params().getDouble("minRec2ftp"),
+                ctx.params().getDouble("minRec2ftpOverBaseRate"),
                 ctx.params().getDouble("minSimaouOverRandom"), ctx.params().getDouble("minSimamOverZsl"),
                 ctx.params().getDouble("minControlMargin"));
         ProbeResult.Builder out = ProbeResult.builder(NAME);
@@ -685,13 +845,22 @@ public final class DualFormProbe implements Probe {
                 + "scope from %s on %d fit prompts by FT's query MSE; judged on %d held-out prompts. Verdicts use "
                 + "K/V finetuning (Dai et al.); all-weights finetuning is shown beside.", judge.n(), s.queryPairs() - 1,
                 judge.n() - s.queryPairs() + 1, s.learningRates(), fit.size(), judge.size()));
+        double[][] base = baseRateCounts(a);
+        out.paragraph(String.format(Locale.ROOT, "Rec2FTP (K/V FT) %s over %d FT fixes (exact binomial interval); its "
+                + "base rate, ICL's accuracy on the %d prompts ZSL gets wrong (what Rec2FTP is when FT's fixes are "
+                + "unrelated to ICL), %s; Rec2FTP − base rate %s (paired prompt bootstrap), required ≥ %s, with at "
+                + "least %d FT fixes.", text(rec2ftpInterval(a, boot.level())), ftFixes(a),
+                (int) java.util.Arrays.stream(base[1]).sum(), text(baseRateInterval(a, boot.level())),
+                text(robust(boot, OVER_BASE_RATE, judge.size(), rec2ftpOverBaseRate(a))),
+                Report.num(ctx.params().getDouble("minRec2ftpOverBaseRate")), MIN_FT_FIXES));
         List<List<String>> rows = new ArrayList<>();
         addRows(rows, "model", a, boot, "");
         if (c != null) {
             addRows(rows, "random-init", c, boot, "control-");
         }
-        out.table("Dual-form metrics (95% prompt-bootstrap intervals)", List.of("model", "FT scope", "lr",
-                "Rec2FTP", "SimAOU", "SimAOU random", "SimAM(ICL, FT)", "SimAM(ZSL, FT)", "sign accuracy ZSL / ICL / FT"),
+        out.table("Dual-form metrics (95% intervals: exact binomial for Rec2FTP and its base rate, prompt bootstrap "
+                + "otherwise)", List.of("model", "FT scope", "lr", "Rec2FTP", "base rate P(ICL ✓ | ZSL ✗)",
+                "Rec2FTP − base rate", "SimAOU", "SimAOU random", "SimAM(ICL, FT)", "SimAM(ZSL, FT)", "sign accuracy ZSL / ICL / FT"),
                 rows);
         List<List<String>> layers = new ArrayList<>();
         for (int l = 0; l < a.kv().simaou().length; l++) {
@@ -727,12 +896,15 @@ public final class DualFormProbe implements Probe {
 
     private static void addRows(List<List<String>> rows, String who, Analysis a, PromptBootstrap boot, String p) {
         int b = a.labels().length;
-        String rec = text(robust(boot, p + "rec2ftp", b, rec2ftp(a)));
+        String base = text(baseRateInterval(a, boot.level()));
         for (Map.Entry<String, ScopeResult> e : a.scopes().entrySet()) {
             ScopeResult s = e.getValue();
             String q = p + e.getKey() + "-";
+            Analysis only = e.getValue() == a.kv() ? a : rec2ftpScope(a, s);
             rows.add(List.of(who, e.getValue() == a.kv() ? "K/V" : "all", Report.num(s.learningRate()),
-                    e.getValue() == a.kv() ? rec : text(robust(boot, q + "rec2ftp-all", b, rec2ftpAll(a, s))),
+                    text(rec2ftpInterval(only, boot.level())) + " (" + ftFixes(only) + " fixes)", base,
+                    text(robust(boot, (e.getValue() == a.kv() ? p : q) + OVER_BASE_RATE, b,
+                            rec2ftpOverBaseRate(only))),
                     text(robust(boot, q + "simaou", b, nanMean(s.simaouPerPrompt()))),
                     text(robust(boot, q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
                     text(robust(boot, q + "simam-icl", b, nanMean(s.simamIclPerPrompt()))),
@@ -743,11 +915,11 @@ public final class DualFormProbe implements Probe {
         }
     }
 
-    /** Rec2FTP against another FT scope's predictions. */
-    static ToDoubleFunction<int[]> rec2ftpAll(Analysis a, ScopeResult s) {
+    /** {@code a} with FT scope {@code s} in the K/V slot, for Rec2FTP against that scope's predictions. */
+    static Analysis rec2ftpScope(Analysis a, ScopeResult s) {
         Map<String, ScopeResult> only = new LinkedHashMap<>();
         only.put(KV.name(), s);
-        return rec2ftp(new Analysis(a.labels(), a.zsl(), a.icl(), only));
+        return new Analysis(a.labels(), a.zsl(), a.icl(), only);
     }
 
     private static String text(Bootstrap.Interval ci) {

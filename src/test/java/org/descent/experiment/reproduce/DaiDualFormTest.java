@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code dai-dual-form} preset end to end, shortened (a tiny GPT-2, a few steps, a dozen prompts): every metric's
- * headline and its margin over the random-init control come with an interval that contains the estimate, six claims
- * are tested, and the report states the claim, the per-metric agreement table and both probe runs.
+ * headline and its margin over the random-init control come with an interval that contains the estimate, seven claims
+ * are tested (Rec2FTP against its base rate among them), and the report states the claim, the per-metric agreement table and both probe runs.
  */
 class DaiDualFormTest {
 
@@ -30,7 +30,7 @@ class DaiDualFormTest {
             o = ReproductionReport.run(new DaiDualForm(DaiDualForm.SHORT), run);
         }
         List<String> keys = o.result().headlines().stream().map(Headline::key).toList();
-        for (String k : List.of("rec2ftp", "rec2ftp_over_control", "simaou_over_random", "simaou_over_control",
+        for (String k : List.of("rec2ftp_over_base_rate", "rec2ftp", "rec2ftp_base_rate", "rec2ftp_over_control", "simaou_over_random", "simaou_over_control",
                 "simam_over_zsl", "simam_over_control", "control.rec2ftp", "control.simaou_over_random",
                 "control.simam_over_zsl")) {
             assertTrue(keys.contains(k), "headline " + k + " in " + keys);
@@ -45,11 +45,11 @@ class DaiDualFormTest {
                         && h.interval().estimate() <= h.interval().upper() + 1e-12, h.toString());
             }
         }
-        assertEquals(6, o.result().headlines().stream().filter(h -> h.verdict() != null).count());
+        assertEquals(7, o.result().headlines().stream().filter(h -> h.verdict() != null).count());
         assertNotNull(o.result().verdict());
         String md = Files.readString(o.report().resolve("report.md"));
         Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "dai-dual-form-short.md"), md);
-        for (String s : List.of("## Claim", "where descent agrees and disagrees", "Rec2FTP", "SimAOU", "SimAM",
+        for (String s : List.of("## Claim", "where descent agrees and disagrees", "Rec2FTP", "base rate", "SimAOU", "SimAM",
                 "Probe dual-form, query alone", "one labelled pair before the query", "random-init")) {
             assertTrue(md.contains(s), "report mentions " + s);
         }
