@@ -159,6 +159,14 @@ public record Evidence(String criterion, @JsonProperty("effect_size") double eff
      */
     public static final double STRICTLY_POSITIVE = Double.MIN_NORMAL;
 
+    /**
+     * The smallest descent margin λ_min(sym Γ)/max|λ| that counts as positive definite. A Γ with a null direction takes
+     * no step along it, and a least-squares fit of such a Γ lands at rounding level (1e-16 in double, 1e-7 from
+     * float32 weights) rather than at 0, so "&gt; 0" alone would call it a descent preconditioner. 1e-6 still admits
+     * preconditioners of condition number up to 10⁶.
+     */
+    public static final double MIN_DESCENT_MARGIN = 1e-6;
+
     /** A criterion that could not be measured (e.g. too few prompts for a fit): inconclusive, with the reason. */
     public static Evidence unmeasured(String criterion, Comparison comparison, double tolerance) {
         return new Evidence(criterion, Double.NaN, Double.NaN, Double.NaN, 1.0, comparison, tolerance,

@@ -125,6 +125,25 @@ class VerdictRulesTest {
     }
 
     @Test
+    void aSingularPreconditionerIsNotADescentPreconditioner() {
+        // Γ = Q diag(2, 1, 0.5, 0) Qᵀ in a rotated basis: its null direction comes back at rounding level, not at 0
+        DMatrixRMaj q = org.descent.task.RandomRotation.orthogonal(4, 3L);
+        DMatrixRMaj g = new DMatrixRMaj(4, 4);
+        DMatrixRMaj t = new DMatrixRMaj(4, 4);
+        CommonOps_DDRM.mult(q, CommonOps_DDRM.diag(2.0, 1.0, 0.5, 0.0), t);
+        CommonOps_DDRM.multTransB(t, q, g);
+        double margin = AlgorithmDistances.descentMargin(g);
+        assertTrue(Math.abs(margin) < 1e-12, "rounding-level margin, got " + margin);
+        assertTrue(Evidence.exact("descent margin", margin, Evidence.Comparison.AT_LEAST,
+                Evidence.MIN_DESCENT_MARGIN).outcome() != Outcome.CONSISTENT, "a singular Γ takes no step along its "
+                + "null direction: not a positive-definite preconditioner");
+        DMatrixRMaj illConditioned = CommonOps_DDRM.diag(1.0, 1.0, 1.0, 1e-4);
+        assertEquals(Outcome.CONSISTENT, Evidence.exact("descent margin", AlgorithmDistances.descentMargin(
+                illConditioned), Evidence.Comparison.AT_LEAST, Evidence.MIN_DESCENT_MARGIN).outcome(),
+                "condition number 1e4 is still a descent preconditioner");
+    }
+
+    @Test
     void withinIsTwoSided() {
         Bootstrap.Interval below = new Bootstrap.Interval(-0.3, -0.35, -0.25, 0.95, 10);
         assertEquals(Outcome.INCONSISTENT, Evidence.decide("gap", below, Evidence.Comparison.WITHIN, 0.01).outcome());

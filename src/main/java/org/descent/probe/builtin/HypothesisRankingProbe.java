@@ -106,7 +106,7 @@ public final class HypothesisRankingProbe implements Probe {
                 ProbeStatistics.scaled(avg, etaFit), String.format(Locale.ROOT, "η = %.4g", etaFit)));
         cands.add(new Candidate("PGD(Γ*)", null, 0, ctx.references().pgdStar().predict(judge), ""));
         fits.gammaFit().ifPresentOrElse(g -> {
-            boolean descent = AlgorithmDistances.descentMargin(g) > 0;
+            boolean descent = AlgorithmDistances.descentMargin(g) >= org.descent.probe.Evidence.MIN_DESCENT_MARGIN;
             cands.add(new Candidate(descent ? "PGD(Γ_fit)" : "PGD(Γ_fit, not a descent direction)",
                     Hypotheses.PRECONDITIONED_GD, d * d, PgdFeatureRegression.predict(judge, g), ""));
         }, () -> failures.add("PGD(Γ_fit): " + fits.pgd().unavailable()));

@@ -43,7 +43,7 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * inconclusive).
  *
  * <p>Verdicts: {@code preconditioned-gd}: held-out relative SPD to the fitted PGD at most {@code maxRelativeSpd}
- * (sufficient), descent margin λ_min(sym Γ)/max|λ(sym Γ)| &gt; 0 (necessary: a negative-definite "preconditioner"
+ * (sufficient), descent margin λ_min(sym Γ)/max|λ(sym Γ)| ≥ {@link Evidence#MIN_DESCENT_MARGIN} (necessary: a negative-definite "preconditioner"
  * ascends), and, with Jacobians, the mean per-prompt cosine of ∂ŷ/∂x_q with Γ_fit h at least {@code minModelCos}
  * (necessary). {@code one-step-gd}: Dist₊(Γ_fit, I) = min_{α≥0} ‖Γ − αI‖_F/‖Γ‖_F at most {@code maxDistanceToIdentity}
  * (necessary; scale-free and sign-aware).
@@ -178,7 +178,7 @@ public final class PgdFitProbe implements Probe {
         out.metric("blocks", nb);
 
         Evidence descent = Evidence.decide("descent margin λ_min(sym Γ_fit)/max|λ|", marginCi,
-                Evidence.Comparison.AT_LEAST, Evidence.STRICTLY_POSITIVE);
+                Evidence.Comparison.AT_LEAST, Evidence.MIN_DESCENT_MARGIN);
         List<Evidence> pgdEvidence = new ArrayList<>(List.of(
                 Evidence.decide("relative SPD vs fitted PGD, held out", rel, Evidence.Comparison.AT_MOST, maxRel)
                         .sufficient(), descent));

@@ -45,7 +45,7 @@ import org.ejml.dense.row.NormOps_DDRM;
  * <p>Every criterion here is necessary only (weights can refute an algorithm, never confirm it: a function is what
  * the model computes, not how its matrices look). Distances to the identity are sign-aware,
  * {@code Dist₊(M, I) = min_{α≥0} ‖M − αI‖_F/‖M‖_F} (−ηI is ascent), and preconditioners must be descent directions:
- * the descent margin λ_min(sym Γ_eff)/max|λ| &gt; 0.
+ * the descent margin λ_min(sym Γ_eff)/max|λ| ≥ {@link org.descent.probe.Evidence#MIN_DESCENT_MARGIN}.
  *
  * <p>Verdicts. One layer: {@code preconditioned-gd} needs the vanishing ratio ≤ {@code maxBlockRatio} and a positive
  * descent margin; {@code one-step-gd} also Dist₊(Γ_eff, I) ≤ {@code maxDistanceToIdentity}. Several layers:
@@ -155,7 +155,7 @@ public final class WeightStructureProbe implements Probe {
                     ? AlgorithmDistances.descentMargin(s.pre().gamma()) : 0; // Γ_eff = 0 takes no step
             out.metric("descent_margin", margin);
             Evidence descent = Evidence.exact("descent margin λ_min(sym Γ_eff)/max|λ|", margin,
-                    Evidence.Comparison.AT_LEAST, Evidence.STRICTLY_POSITIVE);
+                    Evidence.Comparison.AT_LEAST, Evidence.MIN_DESCENT_MARGIN);
             out.verdict(Verdict.of(Hypotheses.PRECONDITIONED_GD, List.of(vanish, descent)));
             out.verdict(Verdict.of(Hypotheses.ONE_STEP_GD, List.of(vanish,
                     Evidence.exact("Dist₊(Γ_eff, I)", s.distance(), Evidence.Comparison.AT_MOST, maxDist))));
