@@ -66,6 +66,11 @@ final class GatmiryLooped implements Preset {
      * the anisotropic Σ here).
      */
     static final double MIN_DESCENT_MARGIN = 0.01;
+    /**
+     * "Clearly closer than the closest of OLS/ridge": the whole interval of the control's relative SPD minus PGD's
+     * lies strictly above 0, so a model that is its control (a difference of exactly 0) does not pass.
+     */
+    static final double MIN_ADVANTAGE_OVER_CONTROL = org.descent.probe.Evidence.STRICTLY_POSITIVE;
     /** ‖u‖ / ‖A‖_F: the theorem's u_opt = 0. */
     static final double MAX_U_RATIO = 0.05;
     /** The trained Γ's differ between the two Σ by at least this fraction of how much Σ⁻¹ and I differ. */
@@ -280,7 +285,7 @@ final class GatmiryLooped implements Preset {
                         ev.stream().map(Evidence::cos).toList(), "≥", MIN_COS),
                 judge(judged, key + "shared_pgd_advantage_over_control", p + "control's relative SPD minus "
                         + "shared-Γ PGD's (control: closest of OLS/ridge)",
-                        ev.stream().map(Evidence::advantage).toList(), "≥", 0.0),
+                        ev.stream().map(Evidence::advantage).toList(), "≥", MIN_ADVANTAGE_OVER_CONTROL),
                 judge(judged, key + "fitted_gamma_descent_margin", p + "descent margin of Γ_fit "
                         + "(λ_min(sym Γ)/max|λ|; sym Γ ≻ 0)", ev.stream().map(e -> SeedSample.fixed(e.descentMargin()))
                         .toList(), "≥", MIN_DESCENT_MARGIN),

@@ -135,6 +135,22 @@ class GatmiryLoopedTest {
         }
     }
 
+    @Test
+    void aModelThatIsItsControlIsNotClearlyCloserThanIt() {
+        // a model that is ridge: the fitted PGD and the control are equally close, the difference exactly 0
+        GatmiryLooped.Evidence tie = new GatmiryLooped.Evidence(null, SeedSample.fixed(0.0), SeedSample.fixed(1.0),
+                "ridge", SeedSample.fixed(0.0), SeedSample.fixed(0.0), 0.5);
+        Headline advantage = GatmiryLooped.evidenceHeadlines("t.", "tie", List.of(tie)).stream()
+                .filter(h -> h.key().equals("t.shared_pgd_advantage_over_control")).findFirst().orElseThrow();
+        assertEquals(Verdict.NOT_SUPPORTED, advantage.verdict(), "a tie with the control is not 'clearly closer': "
+                + advantage);
+        GatmiryLooped.Evidence closer = new GatmiryLooped.Evidence(null, SeedSample.fixed(0.0), SeedSample.fixed(1.0),
+                "ridge", SeedSample.fixed(0.03), SeedSample.fixed(0.03), 0.5);
+        assertEquals(Verdict.SUPPORTED, GatmiryLooped.evidenceHeadlines("t.", "closer", List.of(closer)).stream()
+                .filter(h -> h.key().equals("t.shared_pgd_advantage_over_control")).findFirst().orElseThrow()
+                .verdict(), "PGD clearly closer than its control passes");
+    }
+
     /** |descent margin| of the fitted Γ of a model whose Γ is singular or has an eigenvalue 1e-4 of the largest. */
     static final double SINGULAR_MARGIN = 1e-3;
 
