@@ -1,5 +1,6 @@
 package org.descent.classify;
 
+import org.descent.oracle.PgdFeatureRegression;
 import org.descent.task.PromptSet;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -45,7 +46,7 @@ public final class InContextClassificationLoss {
         double[] phi = new double[m * p];
         double[] y = new double[m];
         for (int b = 0; b < m; b++) {
-            double[] h = contextMean(prompts, b);
+            double[] h = PgdFeatureRegression.contextMean(prompts, b);
             for (int i = 0; i < d; i++) {
                 double xq = prompts.xq(b, i);
                 for (int j = 0; j < d; j++) {
@@ -59,23 +60,6 @@ public final class InContextClassificationLoss {
             }
         }
         return new InContextClassificationLoss(d, phi, y);
-    }
-
-    /** {@code h = (1/N) Σ_i y_i x_i [d]} of prompt b. */
-    public static double[] contextMean(PromptSet prompts, int b) {
-        int d = prompts.d();
-        int n = prompts.n();
-        double[] h = new double[d];
-        for (int i = 0; i < n; i++) {
-            double y = prompts.y(b, i);
-            for (int k = 0; k < d; k++) {
-                h[k] += y * prompts.x(b, i, k);
-            }
-        }
-        for (int k = 0; k < d; k++) {
-            h[k] /= n;
-        }
-        return h;
     }
 
     public int d() {
@@ -210,7 +194,7 @@ public final class InContextClassificationLoss {
         int d = prompts.d();
         double[] out = new double[prompts.size()];
         for (int b = 0; b < out.length; b++) {
-            double[] h = contextMean(prompts, b);
+            double[] h = PgdFeatureRegression.contextMean(prompts, b);
             double s = 0;
             for (int i = 0; i < d; i++) {
                 double wh = 0;

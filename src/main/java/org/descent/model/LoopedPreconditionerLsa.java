@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.descent.util.EngineArrays;
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -116,9 +117,9 @@ public final class LoopedPreconditionerLsa {
         for (int i = 0; i < dim; i++) {
             eye[i * dim + i] = 1.0;
         }
-        NDArray e = constant(scope, embed, new Shape(dim, d), type);
-        NDArray ed = constant(scope, last, new Shape(dim, 1), type);
-        NDArray identity = constant(scope, eye, new Shape(dim, dim), type);
+        NDArray e = EngineArrays.copyOf(scope, embed, new Shape(dim, d), type);
+        NDArray ed = EngineArrays.copyOf(scope, last, new Shape(dim, 1), type);
+        NDArray identity = EngineArrays.copyOf(scope, eye, new Shape(dim, dim), type);
         NDArray aa = a.getDataType() == type ? a : a.toType(type, true);
         NDArray uu = u.getDataType() == type ? u : u.toType(type, true);
         NDArray kq = e.matMul(aa).matMul(e.transpose()); // [[A, 0], [0, 0]], [D, D]
@@ -134,11 +135,5 @@ public final class LoopedPreconditionerLsa {
     public static NDArray predict(NDArray tokens, NDArray a, NDArray u, int loops) {
         NDArray[] layer = layerArrays(a, u, tokens.getManager(), tokens.getDataType());
         return LinearSelfAttention.predict(tokens, java.util.Collections.singletonList(layer), loops);
-    }
-
-    private static NDArray constant(NDManager scope, double[] values, Shape shape, DataType type) {
-        try (NDArray java = scope.create(values, shape)) { // float64 over Java memory
-            return java.toType(type, true); // an engine-owned copy
-        }
     }
 }

@@ -3,6 +3,7 @@ package org.descent.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.descent.model.causal.CausalAttentionWeights;
@@ -11,6 +12,7 @@ import org.descent.task.PromptBatch;
 import org.descent.task.Seeds;
 import org.descent.task.sequence.SequenceSampler;
 import org.descent.task.sequence.SequenceSet;
+import org.descent.util.EngineArrays;
 
 /**
  * Trains a {@link LinearCausalSelfAttention} by next-token prediction through the architecture-free
@@ -60,8 +62,8 @@ public final class CausalAttentionTrainer {
                     + sampler.task().d());
         }
         this.d = init.d();
-        NDArray p = SequenceSet.engineOwned(manager, toFloat(init.p()), new Shape(d, d));
-        NDArray q = SequenceSet.engineOwned(manager, toFloat(init.q()), new Shape(d, d));
+        NDArray p = EngineArrays.copyOf(manager, init.p(), new Shape(d, d), DataType.FLOAT32);
+        NDArray q = EngineArrays.copyOf(manager, init.q(), new Shape(d, d), DataType.FLOAT32);
         p.setRequiresGradient(true);
         q.setRequiresGradient(true);
         Model model = new Model(p, q);
@@ -82,14 +84,6 @@ public final class CausalAttentionTrainer {
     /** The architecture-free loop underneath (timings, losses). */
     public ModelTrainer<State> trainer() {
         return trainer;
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
     }
 
     private static double[] toDouble(float[] a) {

@@ -11,6 +11,7 @@ import org.descent.model.LsaWeights;
 import org.descent.task.PromptBatch;
 import org.descent.task.TaskSampler;
 import org.ejml.data.DMatrixRMaj;
+import org.descent.util.EngineArrays;
 
 /**
  * Trains the restricted looped LSA of {@link LoopedPreconditionerLsa} (free blocks: the preconditioner {@code A [d, d]}
@@ -62,13 +63,8 @@ public final class LoopedPreconditionerTrainer {
             TaskSampler sampler, TrainConfig config) {
         LoopedPreconditionerLsa.weights(a0, u0, loops); // validates the shapes
         int d = a0.numRows;
-        NDArray a;
-        NDArray u;
-        try (NDArray a64 = manager.create(a0.getData().clone(), new Shape(d, d));
-                NDArray u64 = manager.create(u0.clone(), new Shape(d))) {
-            a = a64.toType(DataType.FLOAT32, true);
-            u = u64.toType(DataType.FLOAT32, true);
-        }
+        NDArray a = EngineArrays.copyOf(manager, a0.getData().clone(), new Shape(d, d), DataType.FLOAT32);
+        NDArray u = EngineArrays.copyOf(manager, u0.clone(), new Shape(d), DataType.FLOAT32);
         a.setRequiresGradient(true);
         u.setRequiresGradient(true);
         return new LoopedPreconditionerTrainer(manager, new Model(a, u, loops), sampler, config);

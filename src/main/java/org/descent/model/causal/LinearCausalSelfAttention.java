@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.descent.task.sequence.SequencePredictor;
 import org.descent.task.sequence.SequenceSet;
+import org.descent.util.EngineArrays;
 
 /**
  * The forward pass of the one-layer linear causal self-attention ({@link CausalAttentionWeights}) in DJL, for every
@@ -71,9 +72,7 @@ public final class LinearCausalSelfAttention implements SequencePredictor {
                 v[r * t + c] = inv;
             }
         }
-        try (NDArray java = m.create(v, new Shape(t, t))) {
-            return java.toType(type, true); // an engine-owned copy (autograd may keep it past a GC)
-        }
+        return EngineArrays.copyOf(m, v, new Shape(t, t), type);
     }
 
     @Override
@@ -83,8 +82,8 @@ public final class LinearCausalSelfAttention implements SequencePredictor {
         int d = sequences.d();
         float[] flat;
         try (NDManager scope = manager.newSubManager()) {
-            NDArray p = SequenceSet.engineOwned(scope, toFloat(weights.p()), new Shape(d, d));
-            NDArray q = SequenceSet.engineOwned(scope, toFloat(weights.q()), new Shape(d, d));
+            NDArray p = EngineArrays.copyOf(scope, weights.p(), new Shape(d, d), DataType.FLOAT32);
+            NDArray q = EngineArrays.copyOf(scope, weights.q(), new Shape(d, d), DataType.FLOAT32);
             flat = forward(p, q, sequences.inputs(scope)).toFloatArray();
         }
         double[][][] out = new double[b][t][d];
@@ -96,13 +95,5 @@ public final class LinearCausalSelfAttention implements SequencePredictor {
             }
         }
         return out;
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.descent.task.PromptBatch;
+import org.descent.util.EngineArrays;
 
 /**
  * Sampled sequences in double precision, with the transition matrix each was drawn with.
@@ -94,18 +95,7 @@ public record SequenceSet(int d, int length, double[] tokens, double[] transitio
                 }
             }
         }
-        return engineOwned(manager, out, new Shape(b, length, d));
-    }
-
-    /**
-     * {@code values} as a float32 array the engine allocated: an array created from Java memory may keep that buffer,
-     * whose alignment changes from process to process, and MKL's kernels sum in an alignment-dependent order, so
-     * results built on it would not be bitwise reproducible across processes.
-     */
-    public static NDArray engineOwned(NDManager manager, float[] values, Shape shape) {
-        try (NDArray java = manager.create(values, shape)) {
-            return java.duplicate();
-        }
+        return EngineArrays.copyOf(manager, out, new Shape(b, length, d));
     }
 
     /**
