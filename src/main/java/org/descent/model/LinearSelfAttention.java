@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,9 +21,25 @@ import java.util.List;
  * and {@code C = Z_cᵀ Z_c / N} ({@code [B, D, D]}), {@code Z ← Z + Z (W_KᵀW_Q)ᵀ C (P W_V)ᵀ}. This is exactly
  * {@code e_j ← e_j + P W_V Σ_{i<N} e_i (e_iᵀ W_Kᵀ W_Q e_j) / N} for all N+1 tokens, computed associatively in
  * {@code O(B·T·D²)}. Readout: {@code ŷ = −Z[:, N, d]}.
+ *
+ * <p>Kernel-friendly width: with more than one layer, the products run at width {@code D' = D} rounded up to a multiple
+ * of {@value #WIDTH_ALIGNMENT} ({@link #paddedWidth}), with {@code D' − D} zero feature columns in front of the tokens and zero rows and columns in
+ * front of {@code (W_KᵀW_Q)ᵀ} and {@code (P W_V)ᵀ}. The padded columns of every layer's update are exactly zero, so
+ * the padded stream is the original one with zero columns in front and the label entry stays last; only the order in
+ * which the matrix kernels add the terms changes. On CPU the engine's small matrix products are several times faster
+ * at a width that is a multiple of 4 (on AMD EPYC, at D = 11 a {@code [B·T, D] × [D, D]} product takes 3× as long as
+ * at D = 12).
  */
 public final class LinearSelfAttention {
+    /** The products' width is a multiple of this; see {@link #paddedWidth}. */
+    public static final int WIDTH_ALIGNMENT = 4;
+
     private LinearSelfAttention() {}
+
+    /** The width {@code D'} the products run at for tokens of width {@code D}: D rounded up to a multiple of 4. */
+    public static int paddedWidth(long width) {
+        return (int) ((width + WIDTH_ALIGNMENT - 1) / WIDTH_ALIGNMENT * WIDTH_ALIGNMENT);
+    }
 
     /**
      * Runs the transformer.
@@ -35,16 +52,17 @@ public final class LinearSelfAttention {
      */
     public static NDList forward(NDArray tokens, List<NDArray[]> layerWeights, int depth, boolean keepHidden) {
         NDArray mask = contextMask(tokens);
-        List<NDArray[]> products = products(tokens, layerWeights, true);
-        NDArray z = tokens; // [B, T, D]
+        int pad = padding(tokens, depth);
+        List<NDArray[]> products = products(tokens, layerWeights, true, pad);
+        NDArray z = padTokens(tokens, pad); // [B, T, D']
         List<NDArray> hidden = keepHidden ? new ArrayList<>() : null;
         if (keepHidden) {
-            hidden.add(z);
+            hidden.add(tokens);
         }
         for (int l = 0; l < depth; l++) {
             z = layer(z, products.get(l % products.size()), mask);
             if (keepHidden) {
-                hidden.add(z);
+                hidden.add(pad == 0 ? z : z.get(new NDIndex(":, :, " + pad + ":"))); // [B, T, D]
             }
         }
         NDArray preds = z.get(new NDIndex(":, -1, -1")).neg(); // [B]
@@ -67,16 +85,17 @@ public final class LinearSelfAttention {
      */
     public static NDArray predict(NDArray tokens, List<NDArray[]> layerWeights, int depth) {
         NDArray mask = contextMask(tokens);
-        List<NDArray[]> products = products(tokens, layerWeights, depth > 1); // (P W_V)ᵀ only for full layers
-        NDArray z = tokens; // [B, T, D]
+        int pad = padding(tokens, depth);
+        List<NDArray[]> products = products(tokens, layerWeights, depth > 1, pad); // (P W_V)ᵀ only for full layers
+        NDArray z = padTokens(tokens, pad); // [B, T, D']
         for (int l = 0; l < depth - 1; l++) {
             z = layer(z, products.get(l % products.size()), mask);
         }
         int last = (depth - 1) % products.size();
         NDArray kqT = products.get(last)[0];
-        NDArray labelColumn = labelColumn(tokens, layerWeights.get(last)); // p [D, 1]
-        NDArray query = z.get(new NDIndex(":, -1, :")); // q [B, D]
-        NDArray u = query.matMul(kqT).expandDims(2); // [B, D, 1]
+        NDArray labelColumn = labelColumn(tokens, layerWeights.get(last), pad); // p [D', 1]
+        NDArray query = z.get(new NDIndex(":, -1, :")); // q [B, D']
+        NDArray u = query.matMul(kqT).expandDims(2); // [B, D', 1]
         NDArray scores = z.batchMatMul(u); // u·z_t [B, T, 1]
         NDArray values = z.matMul(labelColumn); // z_t·p [B, T, 1]
         NDArray move = scores.mul(values).mul(mask).sum(new int[] {1, 2}); // (1/N) Σ_{t<N}, [B]
@@ -92,7 +111,7 @@ public final class LinearSelfAttention {
         long n = contextLength(tokens);
         double[] m = new double[(int) n + 1];
         java.util.Arrays.fill(m, 0, (int) n, 1.0 / n);
-        return tokens.getManager().create(m, new ai.djl.ndarray.types.Shape(n + 1, 1))
+        return tokens.getManager().create(m, new Shape(n + 1, 1))
                 .toType(tokens.getDataType(), false);
     }
 
@@ -110,10 +129,12 @@ public final class LinearSelfAttention {
     }
 
     /**
-     * Per distinct layer {@code [(W_KᵀW_Q)ᵀ [D, D], (P W_V)ᵀ [D, D]]} in the tokens' scope and type; the second is null
-     * unless {@code withValues} (a readout-only last layer does not need it).
+     * Per distinct layer {@code [(W_KᵀW_Q)ᵀ [D', D'], (P W_V)ᵀ [D', D']]} in the tokens' scope and type, zero-padded in
+     * front to the kernel width; the second is null unless {@code withValues} (a readout-only last layer does not need
+     * it).
      */
-    private static List<NDArray[]> products(NDArray tokens, List<NDArray[]> layerWeights, boolean withValues) {
+    private static List<NDArray[]> products(NDArray tokens, List<NDArray[]> layerWeights, boolean withValues,
+            int pad) {
         long dim = tokens.getShape().get(2);
         NDManager scope = tokens.getManager();
         DataType type = tokens.getDataType();
@@ -132,21 +153,57 @@ public final class LinearSelfAttention {
                 NDArray p = local(scope, w[3], type);
                 pvT = own(scope, own(scope, wv.transpose()).matMul(own(scope, p.transpose()))); // (P W_V)ᵀ
             }
-            products.add(new NDArray[] {kqT, pvT});
+            products.add(new NDArray[] {padFront(kqT, pad, true), pvT == null ? null : padFront(pvT, pad, true)});
         }
         return products;
     }
 
     /**
-     * The label row of {@code P W_V} as a column, {@code (P W_V)[d, :]ᵀ = W_Vᵀ P[d, :]ᵀ [D, 1]}, in the tokens' scope
-     * and type. Computed on its own rather than sliced out of {@code (P W_V)ᵀ}: a contiguous column makes the matrix
+     * The label row of {@code P W_V} as a column, {@code (P W_V)[d, :]ᵀ = W_Vᵀ P[d, :]ᵀ}, zero-padded in front to
+     * {@code [D', 1]}, in the tokens' scope and type. Computed on its own rather than sliced out of {@code (P W_V)ᵀ}: a contiguous column makes the matrix
      * product with the tokens several times faster.
      */
-    private static NDArray labelColumn(NDArray tokens, NDArray[] w) {
+    private static NDArray labelColumn(NDArray tokens, NDArray[] w, int pad) {
         NDManager scope = tokens.getManager();
         NDArray wv = local(scope, w[2], tokens.getDataType());
         NDArray p = local(scope, w[3], tokens.getDataType());
-        return own(scope, own(scope, own(scope, p.get(new NDIndex("-1:, :"))).matMul(wv)).transpose());
+        NDArray column = own(scope, own(scope, own(scope, p.get(new NDIndex("-1:, :"))).matMul(wv)).transpose());
+        return padFront(column, pad, false);
+    }
+
+    /**
+     * Number of zero feature columns put in front of {@code tokens [B, T, D]}: {@code D' − D} when some layer updates
+     * every token ({@code depth > 1}), else 0 (a readout-only single layer has no product that gains from it).
+     */
+    private static int padding(NDArray tokens, int depth) {
+        long width = tokens.getShape().get(2);
+        return depth > 1 ? (int) (paddedWidth(width) - width) : 0;
+    }
+
+    /** {@code [B, T, D]} → {@code [B, T, D']}: {@code pad} zero columns in front (differentiable in the tokens). */
+    private static NDArray padTokens(NDArray tokens, int pad) {
+        if (pad == 0) {
+            return tokens;
+        }
+        Shape s = tokens.getShape();
+        NDArray zeros = tokens.getManager().zeros(new Shape(s.get(0), s.get(1), pad), tokens.getDataType());
+        return zeros.concat(tokens, 2);
+    }
+
+    /**
+     * {@code pad} zero rows in front of {@code a [R, C]}, and as many zero columns when {@code columnsToo}, in
+     * {@code a}'s scope and type; differentiable in {@code a}.
+     */
+    private static NDArray padFront(NDArray a, int pad, boolean columnsToo) {
+        if (pad == 0) {
+            return a;
+        }
+        NDManager scope = a.getManager();
+        NDArray wide = a;
+        if (columnsToo) {
+            wide = scope.zeros(new Shape(a.getShape().get(0), pad), a.getDataType()).concat(a, 1);
+        }
+        return scope.zeros(new Shape(pad, wide.getShape().get(1)), a.getDataType()).concat(wide, 0);
     }
 
     /**

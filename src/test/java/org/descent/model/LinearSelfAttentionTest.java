@@ -107,14 +107,26 @@ class LinearSelfAttentionTest {
         return TaskSamplers.forTask(new TaskConfig(d, n, "gaussian", 1.0, 0.1)).samplePromptSet(manager, count, seed);
     }
 
+    /** Token widths D = 4 (a multiple of the kernel alignment), 5 and 11 (zero-padded to 8 and 12 inside). */
     @Test
     void associativeForwardEqualsTokenByTokenFormula() {
-        PromptSet p = prompts(3, 5, 64, 11);
-        for (int layers : new int[] {1, 3}) {
-            LsaWeights w = randomWeights(4, layers, 7 + layers);
-            assertClose(new LsaRegressor("lsa", w, manager).predict(p), explicitForward(w, p), FLOAT64_TOL,
-                    layers + "-layer LSA vs explicit formula");
+        for (int d : new int[] {3, 4, 10}) {
+            PromptSet p = prompts(d, 5, 64, 11);
+            for (int layers : new int[] {1, 2, 3}) {
+                LsaWeights w = scaled(randomWeights(d + 1, layers, 7 + layers), 2.0 / Math.sqrt(d + 1));
+                assertClose(new LsaRegressor("lsa", w, manager).predict(p), explicitForward(w, p), FLOAT64_TOL,
+                        layers + "-layer LSA at D = " + (d + 1) + " vs explicit formula");
+            }
         }
+    }
+
+    @Test
+    void productsRunAtAWidthRoundedUpToTheKernelAlignment() {
+        assertEquals(4, LinearSelfAttention.paddedWidth(3));
+        assertEquals(4, LinearSelfAttention.paddedWidth(4));
+        assertEquals(8, LinearSelfAttention.paddedWidth(5));
+        assertEquals(12, LinearSelfAttention.paddedWidth(11));
+        assertEquals(24, LinearSelfAttention.paddedWidth(21));
     }
 
     @Test
