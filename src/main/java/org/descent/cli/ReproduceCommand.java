@@ -45,6 +45,11 @@ final class ReproduceCommand implements Callable<Integer> {
                     + "exact weight values).")
     int seeds;
 
+    @Option(names = "--jobs", paramLabel = "J",
+            description = "Trainings that run at the same time (default: the number of CPU cores; 1 trains one after "
+                    + "another). The trained models are bit-identical either way.")
+    Integer jobs;
+
     @Option(names = "--no-cache",
             description = "Train even when the run cache (models-dir/.run-cache) holds a finished training of the same "
                     + "config, seed and code version (by default it is reused).")
@@ -69,6 +74,9 @@ final class ReproduceCommand implements Callable<Integer> {
         if (seeds <= 0) {
             throw new IllegalArgumentException("--seeds must be a positive integer, got " + seeds);
         }
+        if (jobs != null && jobs <= 0) {
+            throw new IllegalArgumentException("--jobs must be a positive integer, got " + jobs);
+        }
         List<String> names = Presets.all().stream().map(Preset::name).toList();
         if (!names.contains(preset)) {
             throw new IllegalArgumentException("unknown preset '" + preset + "'" + Suggestions.didYouMean(preset, names)
@@ -85,7 +93,7 @@ final class ReproduceCommand implements Callable<Integer> {
             seedList.add(firstSeed + i);
         }
         return runPreset(p, seedList, ws.withCommand(CommandLines.of(spec)), quiet.quiet, failOn, "reproduce", null,
-                !noCache, out, err, System.nanoTime());
+                !noCache, jobs == null ? 0 : jobs, out, err, System.nanoTime());
     }
 
     /**
@@ -94,13 +102,18 @@ final class ReproduceCommand implements Callable<Integer> {
      * @param kind the kind of run its manifest records ({@code reproduce}, or {@code verify} for verify --seeds)
      * @param config the experiment config a {@code verify} run's manifest records (null for a preset)
      * @param cache reuse finished trainings from the run cache
+     * @param jobs trainings at the same time, or 0 for the number of processors
      */
     static int runPreset(Preset p, List<Long> seedList, Workspace ws, boolean quiet, FailOnOption failOn, String kind,
-            org.descent.experiment.ExperimentConfig config, boolean cache, PrintWriter out, PrintWriter err, long t0) {
+            org.descent.experiment.ExperimentConfig config, boolean cache, int jobs, PrintWriter out, PrintWriter err,
+            long t0) {
         out.println("descent reproduce " + p.name() + " (" + p.paper() + "), seeds " + seedList);
         out.flush();
         try (PresetRun run = new PresetRun(ws, seedList, out, steps -> new Progress("train", steps, 0, quiet))
                 .recordedAs(kind, config).withCache(cache)) {
+            if (jobs > 0) {
+                run.withParallelism(jobs);
+            }
             ReproductionReport.Outcome o = ReproductionReport.run(p, run);
             out.println();
             for (Headline h : o.result().headlines()) {

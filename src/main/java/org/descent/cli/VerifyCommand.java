@@ -66,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
                 list.add(cfg.train().seed() + i);
             }
             return ReproduceCommand.runPreset(new org.descent.experiment.reproduce.VonOswaldSingleLayer(cfg), list,
-                    ws, quiet.quiet, failOn, "verify", cfg, !noCache, out, err, t0);
+                    ws, quiet.quiet, failOn, "verify", cfg, !noCache, 0, out, err, t0);
         }
         out.printf(Locale.ROOT, "descent verify: %d-layer LSA on d=%d, N=%d, x ~ %s, noise %s; %d steps of Adam on %s"
                 + "%n", cfg.model().layers(), cfg.task().d(), cfg.task().n(), cfg.task().inputs(), cfg.task().noise(),

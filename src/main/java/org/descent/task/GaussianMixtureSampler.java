@@ -46,12 +46,15 @@ public final class GaussianMixtureSampler implements TaskSampler {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
-        manager.getEngine().setRandomSeed((int) (seed ^ (seed >>> 32)) & 0x7fffffff);
         int t = task.tokens();
         int d = task.d();
-        NDArray z = manager.randomNormal(0f, 1f, new Shape(batchSize, t, d), DataType.FLOAT32); // [B, T, d]
-        NDArray g = manager.randomNormal(0f, 1f, new Shape(batchSize, d), DataType.FLOAT32); // [B, d]
-        NDArray coins = manager.randomUniform(0f, 1f, new Shape(batchSize, t), DataType.FLOAT32); // [B, T]
+        NDArray[] drawn = EngineRandom.draw(manager, seed, () -> new NDArray[] {
+            manager.randomNormal(0f, 1f, new Shape(batchSize, t, d), DataType.FLOAT32), // z [B, T, d]
+            manager.randomNormal(0f, 1f, new Shape(batchSize, d), DataType.FLOAT32), // g [B, d]
+            manager.randomUniform(0f, 1f, new Shape(batchSize, t), DataType.FLOAT32)}); // coins [B, T]
+        NDArray z = drawn[0];
+        NDArray g = drawn[1];
+        NDArray coins = drawn[2];
         NDArray u = g.div(g.norm(new int[] {1}, true)); // [B, d], unit rows
         NDArray mu = applyFactor(manager, u.mul(manager.create(task.classSeparation().floatValue()))); // [B, d]
         TaskTruth.offer("mu", mu, batchSize, d); // ground truth, kept only while TaskTruth.record runs

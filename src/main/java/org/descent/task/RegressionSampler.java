@@ -75,14 +75,15 @@ public abstract class RegressionSampler implements TaskSampler {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
-        manager.getEngine().setRandomSeed((int) (seed ^ (seed >>> 32)) & 0x7fffffff);
         int t = task.tokens();
-        NDArray x = sampleInputs(manager, batchSize); // [B, T, d]
-        NDArray y = sampleResponses(manager, x); // [B, T]
-        if (task.noise() > 0) {
-            y = y.add(manager.randomNormal(0f, (float) task.noise(), new Shape(batchSize, t), DataType.FLOAT32));
-        }
-        return layOut(manager, x, y);
+        return EngineRandom.draw(manager, seed, () -> {
+            NDArray x = sampleInputs(manager, batchSize); // [B, T, d]
+            NDArray y = sampleResponses(manager, x); // [B, T]
+            if (task.noise() > 0) {
+                y = y.add(manager.randomNormal(0f, (float) task.noise(), new Shape(batchSize, t), DataType.FLOAT32));
+            }
+            return layOut(manager, x, y);
+        });
     }
 
     /**

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -228,10 +227,10 @@ public final class ModelTrainer<S> {
                     long sampled = System.nanoTime();
                     NDArray lossArray;
                     long forwarded;
-                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                    try (GradientRecording recording = new GradientRecording()) {
                         lossArray = model.loss(drawn.batch());
                         forwarded = System.nanoTime();
-                        gc.backward(lossArray);
+                        recording.backward(lossArray);
                     }
                     long backwarded = System.nanoTime();
                     NDList grads = new NDList(params.size());

@@ -88,6 +88,13 @@ final class AhnPreconditioned implements Preset {
         Map<String, Object> configs = new LinkedHashMap<>();
         List<List<String>> rows = new ArrayList<>();
         Map<String, double[][]> figures = new LinkedHashMap<>();
+        List<PresetRun.Job> jobs = new ArrayList<>();
+        for (double noise : NOISES) {
+            for (long seed : run.seeds()) {
+                jobs.add(new PresetRun.Job("1-layer LSA, σ=" + noise, config(noise), seed));
+            }
+        }
+        java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
         for (int ni = 0; ni < NOISES.length; ni++) {
             double noise = NOISES[ni];
             ExperimentConfig cfg = config(noise);
@@ -103,7 +110,7 @@ final class AhnPreconditioned implements Preset {
             List<SeedSample> fitR2 = new ArrayList<>();
             List<SeedSample> theoryGap = new ArrayList<>();
             for (long seed : run.seeds()) {
-                OneStepGdExperiment.Trained t = run.train("1-layer LSA, σ=" + noise, cfg, seed);
+                OneStepGdExperiment.Trained t = trained.next(); // noise, seed: the order of jobs
                 long e0 = System.nanoTime();
                 PromptSet test = run.prompts(task, seed, Seeds.TEST, cfg.eval().testPrompts());
                 PromptSet search = run.prompts(task, seed, Seeds.SEARCH, cfg.eval().searchPrompts());

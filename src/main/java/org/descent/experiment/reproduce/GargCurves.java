@@ -134,9 +134,15 @@ final class GargCurves implements Preset {
         List<SeedSample> track = new ArrayList<>();
         List<SeedSample> threeVsOne = new ArrayList<>();
         Map<String, double[]> shown = new LinkedHashMap<>();
+        List<PresetRun.Job> jobs = new ArrayList<>();
         for (long seed : run.seeds()) {
-            OneStepGdExperiment.Trained t1 = run.train("1-layer LSA", one, seed);
-            OneStepGdExperiment.Trained t3 = run.train("3-layer LSA", three, seed);
+            jobs.add(new PresetRun.Job("1-layer LSA", one, seed));
+            jobs.add(new PresetRun.Job("3-layer LSA", three, seed));
+        }
+        java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
+        for (long seed : run.seeds()) {
+            OneStepGdExperiment.Trained t1 = trained.next();
+            OneStepGdExperiment.Trained t3 = trained.next();
             long e0 = System.nanoTime();
             PromptSet test = run.prompts(task, seed, Seeds.TEST, TEST);
             String out = "seed" + seed + ".";

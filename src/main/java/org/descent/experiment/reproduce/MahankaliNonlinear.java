@@ -71,6 +71,13 @@ final class MahankaliNonlinear implements Preset {
         List<List<String>> rows = new ArrayList<>();
         Map<String, Object> configs = new LinkedHashMap<>();
         Map<String, double[][]> fits = new LinkedHashMap<>();
+        List<PresetRun.Job> jobs = new ArrayList<>();
+        for (String response : RESPONSES) {
+            for (long seed : run.seeds()) {
+                jobs.add(new PresetRun.Job("1-layer LSA, " + response, config(response), seed));
+            }
+        }
+        java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
         for (String response : RESPONSES) {
             ExperimentConfig cfg = config(response);
             configs.put(response, cfg);
@@ -78,7 +85,7 @@ final class MahankaliNonlinear implements Preset {
             List<SeedSample> gap = new ArrayList<>();
             List<SeedSample> r2 = new ArrayList<>();
             for (long seed : run.seeds()) {
-                OneStepGdExperiment.Trained t = run.train("1-layer LSA, " + response, cfg, seed);
+                OneStepGdExperiment.Trained t = trained.next(); // response, seed: the order of jobs
                 long e0 = System.nanoTime();
                 PromptSet test = run.prompts(cfg.task(), seed, Seeds.TEST, cfg.eval().testPrompts());
                 PromptSet search = run.prompts(cfg.task(), seed, Seeds.SEARCH, cfg.eval().searchPrompts());

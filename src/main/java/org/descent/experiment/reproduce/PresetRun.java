@@ -150,38 +150,175 @@ public final class PresetRun implements AutoCloseable {
         return this;
     }
 
+    /** One LSA training of a preset: what {@link #train} takes, for {@link #trainAll}. */
+    public record Job(String label, ExperimentConfig config, long seed) {
+        /** Rough cost, for scheduling the longest first: steps × layer applications × tokens. */
+        double cost() {
+            return (double) config.train().steps() * config.model().layers() * config.task().tokens();
+        }
+    }
+
+    private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    /**
+     * How many trainings {@link #trainAll} runs at the same time (default: the number of processors); 1 trains one
+     * after another. The trained models are the same either way, bit for bit.
+     */
+    public PresetRun withParallelism(int trainings) {
+        if (trainings < 1) {
+            throw new IllegalArgumentException("parallel trainings must be at least 1, got " + trainings);
+        }
+        this.parallelism = trainings;
+        return this;
+    }
+
     /**
      * Trains {@code cfg} with the given seed, writing its checkpoint (or, {@link #withCache with the cache}, reuses a
      * finished one); records the time under {@code label}.
      */
     public OneStepGdExperiment.Trained train(String label, ExperimentConfig cfg, long seed) {
-        ExperimentConfig seeded = new ExperimentConfig(cfg.task(), cfg.model(), cfg.train().withSeed(seed), cfg.eval());
-        if (cache) {
-            org.descent.experiment.RunCache.Lookup found = org.descent.experiment.RunCache.lookup(
-                    workspace.modelsDir(), seeded, workspace.device(), manager);
-            if (found.missReason() != null) {
-                say("  note: run cache entry not used (%s)", found.missReason());
-            }
-            if (found.hit() != null) {
-                OneStepGdExperiment.Trained t = new OneStepGdExperiment.Trained(found.hit().checkpoint(),
-                        found.hit().loaded().state(), 0.0, found.hit().medianStepMs());
-                timings.merge("train_s." + label, 0.0, (a, b) -> (double) a + (double) b);
-                checkpoints.add(t.checkpoint().toString());
-                say("  %s (seed %d): reusing checkpoint %s (run cache; --no-cache trains again)", label, seed,
-                        t.checkpoint());
-                return t;
+        return trainAll(List.of(new Job(label, cfg, seed))).get(0);
+    }
+
+    /**
+     * Trains independent LSA models as {@link #train} does, up to {@link #withParallelism} of them at the same time,
+     * the longest first; returns them in the order of {@code jobs}. Each training keeps its own engine scope, batches
+     * and generator state ({@link org.descent.task.EngineRandom}), so the models are the ones a one-after-another run
+     * gives. A failed training does not stop the others: every finished checkpoint is kept, then the first failure is
+     * thrown.
+     */
+    public List<OneStepGdExperiment.Trained> trainAll(List<Job> jobs) {
+        OneStepGdExperiment.Trained[] done = new OneStepGdExperiment.Trained[jobs.size()];
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            done[i] = cached(jobs.get(i));
+            if (done[i] == null) {
+                pending.add(i);
             }
         }
-        OneStepGdExperiment.Trained t = withProgress(label, seed, cfg,
-                listener -> OneStepGdExperiment.train(seeded, workspace, null, listener));
-        timings.merge("train_s." + label, t.seconds(), (a, b) -> (double) a + (double) b);
+        int workers = Math.min(parallelism, pending.size());
+        if (workers <= 1) {
+            for (int i : pending) {
+                Job job = jobs.get(i);
+                done[i] = withProgress(job.label(), job.seed(), job.config(),
+                        listener -> OneStepGdExperiment.train(seeded(job), workspace, null, listener));
+                finished(job, done[i]);
+            }
+            return List.of(done);
+        }
+        pending.sort(java.util.Comparator.comparingDouble((Integer i) -> -jobs.get(i).cost()));
+        say("  training %d models, %d at a time: %s ...", pending.size(), workers, String.join(", ",
+                pending.stream().map(i -> jobs.get(i).label() + " (seed " + jobs.get(i).seed() + ", "
+                        + jobs.get(i).config().train().steps() + " steps)").toList()));
+        int total = pending.stream().mapToInt(i -> jobs.get(i).config().train().steps()).sum();
+        LsaTrainer.StepListener shown = progress.apply(total);
+        CombinedProgress combined = new CombinedProgress(shown, pending.size());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "descent-training");
+            t.setDaemon(true);
+            return t;
+        });
+        RuntimeException failure = null;
+        try {
+            List<java.util.concurrent.Future<OneStepGdExperiment.Trained>> futures = new ArrayList<>();
+            for (int k = 0; k < pending.size(); k++) {
+                Job job = jobs.get(pending.get(k));
+                int slot = k;
+                futures.add(pool.submit(() -> OneStepGdExperiment.train(seeded(job), workspace, null,
+                        (step, loss, lr) -> combined.onStep(slot, step, loss, lr))));
+            }
+            for (int k = 0; k < pending.size(); k++) {
+                try {
+                    done[pending.get(k)] = futures.get(k).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException(jobs.get(pending.get(k)).label() + ": " + e.getCause(),
+                                        e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the trainings", e);
+                }
+            }
+        } finally {
+            pool.shutdown();
+            closeQuietly(shown);
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            if (pending.contains(i) && done[i] != null) {
+                finished(jobs.get(i), done[i]);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return List.of(done);
+    }
+
+    /** The cached training of {@code job} when the cache is on and holds it (announced), else null. */
+    private OneStepGdExperiment.Trained cached(Job job) {
+        if (!cache) {
+            return null;
+        }
+        org.descent.experiment.RunCache.Lookup found = org.descent.experiment.RunCache.lookup(
+                workspace.modelsDir(), seeded(job), workspace.device(), manager);
+        if (found.missReason() != null) {
+            say("  note: run cache entry not used (%s)", found.missReason());
+        }
+        if (found.hit() == null) {
+            return null;
+        }
+        OneStepGdExperiment.Trained t = new OneStepGdExperiment.Trained(found.hit().checkpoint(),
+                found.hit().loaded().state(), 0.0, found.hit().medianStepMs());
+        timings.merge("train_s." + job.label(), 0.0, (a, b) -> (double) a + (double) b);
         checkpoints.add(t.checkpoint().toString());
-        say("  %s: %.1f s, final train loss %.4f", label, t.seconds(), mean(t.state().losses(), 100));
-        if (cache) {
-            org.descent.experiment.RunCache.record(workspace.modelsDir(), seeded, workspace.device(), t.checkpoint(),
-                    t.seconds(), t.medianStepMs());
-        }
+        say("  %s (seed %d): reusing checkpoint %s (run cache; --no-cache trains again)", job.label(), job.seed(),
+                t.checkpoint());
         return t;
+    }
+
+    /** Records a finished training: its time, its checkpoint, a line, and the cache entry. */
+    private void finished(Job job, OneStepGdExperiment.Trained t) {
+        timings.merge("train_s." + job.label(), t.seconds(), (a, b) -> (double) a + (double) b);
+        checkpoints.add(t.checkpoint().toString());
+        say("  %s: %.1f s, final train loss %.4f", job.label(), t.seconds(), mean(t.state().losses(), 100));
+        if (cache) {
+            org.descent.experiment.RunCache.record(workspace.modelsDir(), seeded(job), workspace.device(),
+                    t.checkpoint(), t.seconds(), t.medianStepMs());
+        }
+    }
+
+    private static ExperimentConfig seeded(Job job) {
+        ExperimentConfig cfg = job.config();
+        return new ExperimentConfig(cfg.task(), cfg.model(), cfg.train().withSeed(job.seed()), cfg.eval());
+    }
+
+    /**
+     * One progress display for trainings that run at the same time: the steps done by all of them, with the loss of
+     * the longest (slot 0).
+     */
+    private static final class CombinedProgress {
+        private final LsaTrainer.StepListener shown;
+        private final int[] steps;
+        private double loss = Double.NaN;
+
+        CombinedProgress(LsaTrainer.StepListener shown, int slots) {
+            this.shown = shown;
+            this.steps = new int[slots];
+        }
+
+        synchronized void onStep(int slot, int step, double stepLoss, double lr) {
+            steps[slot] = step;
+            if (slot == 0 || Double.isNaN(loss)) {
+                loss = stepLoss;
+            }
+            int sum = 0;
+            for (int s : steps) {
+                sum += s;
+            }
+            shown.onStep(sum, loss, lr);
+        }
     }
 
     /**
@@ -232,12 +369,16 @@ public final class PresetRun implements AutoCloseable {
         try {
             return training.apply(listener);
         } finally {
-            if (listener instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // a progress bar that fails to close is not worth failing the run for
-                }
+            closeQuietly(listener);
+        }
+    }
+
+    private static void closeQuietly(LsaTrainer.StepListener listener) {
+        if (listener instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // a progress bar that fails to close is not worth failing the run for
             }
         }
     }

@@ -182,13 +182,20 @@ final class VonOswaldMultiLayer implements Preset {
         for (int k : DEPTHS) {
             configs.put(k + "-layer", config(k));
         }
+        List<PresetRun.Job> jobs = new ArrayList<>();
+        for (long seed : run.seeds()) {
+            for (int k : DEPTHS) {
+                jobs.add(new PresetRun.Job(k + "-layer LSA", config(k), seed));
+            }
+        }
+        java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
         for (long seed : run.seeds()) {
             PromptSet fit = run.prompts(task, seed, Seeds.SEARCH, FIT_PROMPTS);
             PromptSet test = run.prompts(task, seed, Seeds.TEST, EvalConfig.defaults().testPrompts());
             run.outputPrompts("seed" + seed + ".", test);
             double maxConstructionDiff = 0;
             for (int k : DEPTHS) {
-                OneStepGdExperiment.Trained t = run.train(k + "-layer LSA", config(k), seed);
+                OneStepGdExperiment.Trained t = trained.next(); // seed, k: the order of jobs
                 long f0 = System.nanoTime();
                 StepSizeFitter.Fit gd = StepSizeFitter.gd(fit, k);
                 StepSizeFitter.Fit gdpp = StepSizeFitter.gdPlusPlus(fit, k);

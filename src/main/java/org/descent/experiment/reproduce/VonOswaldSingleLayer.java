@@ -79,8 +79,13 @@ public final class VonOswaldSingleLayer implements Preset {
         List<Map<String, Object>> perSeed = new ArrayList<>();
         OneStepGdComparison.Result last = null;
         float[] lastLosses = null;
+        List<PresetRun.Job> jobs = new ArrayList<>();
         for (long seed : run.seeds()) {
-            OneStepGdExperiment.Trained t = run.train(cfg.model().layers() + "-layer LSA", cfg, seed);
+            jobs.add(new PresetRun.Job(cfg.model().layers() + "-layer LSA", cfg, seed));
+        }
+        java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
+        for (long seed : run.seeds()) {
+            OneStepGdExperiment.Trained t = trained.next();
             long e0 = System.nanoTime();
             PromptSet test = run.prompts(cfg.task(), seed, Seeds.TEST, cfg.eval().testPrompts());
             LsaRegressor model = new LsaRegressor("trained", t.state().weights(), run.manager());
