@@ -142,26 +142,27 @@ final class GargCurves implements Preset {
         java.util.Iterator<OneStepGdExperiment.Trained> trained = run.trainAll(jobs).iterator();
         for (long seed : run.seeds()) {
             OneStepGdExperiment.Trained t1 = trained.next();
-            OneStepGdExperiment.Trained t3 = trained.next();
             long e0 = System.nanoTime();
             PromptSet test = run.prompts(task, seed, Seeds.TEST, TEST);
             String out = "seed" + seed + ".";
             run.outputPrompts(out, test);
-            run.outputWeights(out + "layers1.", t1.state().weights());
-            run.outputWeights(out + "layers3.", t3.state().weights());
             Map<String, InContextRegressor> regressors = new LinkedHashMap<>();
             regressors.put("1-layer LSA", new LsaRegressor("1", t1.state().weights(), run.manager()));
-            regressors.put("3-layer LSA", new LsaRegressor("3", t3.state().weights(), run.manager()));
+            regressors.put("3-layer LSA", null); // evaluated last: it may still be training
             regressors.put("OLS", LeastSquaresOracle.ols());
             regressors.put("ridge λ=0.1", LeastSquaresOracle.ridge(0.1));
             regressors.put("3-NN", NearestNeighborsOracle.threeNearest());
             regressors.put("averaging (η=1)", new AveragingOracle());
             regressors.put("GD(η*_N)", GradientDescentOracle.oneStep(etaN));
             Map<String, double[][]> curves = new LinkedHashMap<>();
+            Map<String, double[][]> kept = new LinkedHashMap<>();
             for (Map.Entry<String, InContextRegressor> e : regressors.entrySet()) {
-                double[][] keep = new double[test.size()][N];
-                curves.put(e.getKey(), curve(e.getValue(), test, keep));
-                run.output(out + "error_vs_k." + org.descent.util.Schema.slug(e.getKey()), keep);
+                curves.put(e.getKey(), null); // keeps the order of the regressors
+                if (e.getValue() != null) {
+                    double[][] keep = new double[test.size()][N];
+                    curves.put(e.getKey(), curve(e.getValue(), test, keep));
+                    kept.put(e.getKey(), keep);
+                }
             }
             double[][] gdK = new double[2][N];
             double[][] keepK = new double[test.size()][N];
@@ -174,6 +175,17 @@ final class GargCurves implements Preset {
                 double[] pt = point(p, test.targets());
                 gdK[0][k - 1] = pt[0];
                 gdK[1][k - 1] = pt[1];
+            }
+            run.time("eval_s", (System.nanoTime() - e0) / 1e9);
+            OneStepGdExperiment.Trained t3 = trained.next();
+            e0 = System.nanoTime();
+            double[][] keep3 = new double[test.size()][N];
+            curves.put("3-layer LSA", curve(new LsaRegressor("3", t3.state().weights(), run.manager()), test, keep3));
+            kept.put("3-layer LSA", keep3);
+            run.outputWeights(out + "layers1.", t1.state().weights());
+            run.outputWeights(out + "layers3.", t3.state().weights());
+            for (String name : regressors.keySet()) {
+                run.output(out + "error_vs_k." + org.descent.util.Schema.slug(name), kept.get(name));
             }
             run.output(out + "error_vs_k." + org.descent.util.Schema.slug("GD(η*_k)"), keepK);
             curves.put("GD(η*_k)", gdK);

@@ -159,6 +159,8 @@ public final class PresetRun implements AutoCloseable {
     }
 
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private final List<java.util.concurrent.ExecutorService> pools = new ArrayList<>();
+    private final List<java.util.concurrent.Future<?>> started = new ArrayList<>();
 
     /**
      * How many trainings {@link #trainAll} runs at the same time (default: the number of processors); 1 trains one
@@ -182,10 +184,12 @@ public final class PresetRun implements AutoCloseable {
 
     /**
      * Trains independent LSA models as {@link #train} does, up to {@link #withParallelism} of them at the same time,
-     * the longest first; returns them in the order of {@code jobs}. Each training keeps its own engine scope, batches
-     * and generator state ({@link org.descent.task.EngineRandom}), so the models are the ones a one-after-another run
-     * gives. A failed training does not stop the others: every finished checkpoint is kept, then the first failure is
-     * thrown.
+     * the longest first, and returns them in the order of {@code jobs}. Each training keeps its own engine scope,
+     * batches and generator state ({@link org.descent.task.EngineRandom}), so the models are the ones a
+     * one-after-another run gives. When trainings run at the same time the list is lazy: {@code get(i)} waits for
+     * training i only (recording its time and checkpoint then), so a preset evaluates the models that are done while
+     * the others still train. A failed training throws from its {@code get}; {@link #close} lets the trainings still
+     * running finish and keep their checkpoints.
      */
     public List<OneStepGdExperiment.Trained> trainAll(List<Job> jobs) {
         OneStepGdExperiment.Trained[] done = new OneStepGdExperiment.Trained[jobs.size()];
@@ -218,42 +222,45 @@ public final class PresetRun implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        RuntimeException failure = null;
-        try {
-            List<java.util.concurrent.Future<OneStepGdExperiment.Trained>> futures = new ArrayList<>();
-            for (int k = 0; k < pending.size(); k++) {
-                Job job = jobs.get(pending.get(k));
-                int slot = k;
-                futures.add(pool.submit(() -> OneStepGdExperiment.train(seeded(job), workspace, null,
-                        (step, loss, lr) -> combined.onStep(slot, step, loss, lr))));
-            }
-            for (int k = 0; k < pending.size(); k++) {
-                try {
-                    done[pending.get(k)] = futures.get(k).get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException r ? r
-                                : new IllegalStateException(jobs.get(pending.get(k)).label() + ": " + e.getCause(),
-                                        e.getCause());
+        pools.add(pool);
+        List<java.util.concurrent.Future<OneStepGdExperiment.Trained>> futures = new ArrayList<>(
+                java.util.Collections.nCopies(jobs.size(), null));
+        int[] left = {pending.size()};
+        for (int k = 0; k < pending.size(); k++) {
+            int i = pending.get(k);
+            Job job = jobs.get(i);
+            int slot = k;
+            futures.set(i, pool.submit(() -> OneStepGdExperiment.train(seeded(job), workspace, null,
+                    (step, loss, lr) -> combined.onStep(slot, step, loss, lr))));
+            started.add(futures.get(i));
+        }
+        pool.shutdown(); // runs what was submitted, then its threads end
+        return new java.util.AbstractList<>() {
+            @Override
+            public OneStepGdExperiment.Trained get(int i) {
+                if (done[i] == null) {
+                    try {
+                        done[i] = futures.get(i).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException(jobs.get(i).label() + ": " + e.getCause(), e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for " + jobs.get(i).label(), e);
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the trainings", e);
+                    finished(jobs.get(i), done[i]);
+                    if (--left[0] == 0) {
+                        closeQuietly(shown);
+                    }
                 }
+                return done[i];
             }
-        } finally {
-            pool.shutdown();
-            closeQuietly(shown);
-        }
-        for (int i = 0; i < jobs.size(); i++) {
-            if (pending.contains(i) && done[i] != null) {
-                finished(jobs.get(i), done[i]);
+
+            @Override
+            public int size() {
+                return jobs.size();
             }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return List.of(done);
+        };
     }
 
     /** The cached training of {@code job} when the cache is on and holds it (announced), else null. */
@@ -413,6 +420,22 @@ public final class PresetRun implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        try {
+            if (started.stream().anyMatch(f -> !f.isDone())) {
+                say("  waiting for the trainings still running (their checkpoints are kept) ...");
+                for (java.util.concurrent.Future<?> f : started) {
+                    f.cancel(false); // drops those not started; running ones finish and save
+                }
+            }
+            for (java.util.concurrent.ExecutorService pool : pools) {
+                while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    say("  still waiting for the trainings still running ...");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            manager.close();
+        }
     }
 }

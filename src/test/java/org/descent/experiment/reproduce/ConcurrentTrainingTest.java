@@ -2,6 +2,7 @@ package org.descent.experiment.reproduce;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -28,9 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConcurrentTrainingTest {
     static ExperimentConfig config(int layers, int steps, double noise) {
+        return config(layers, steps, noise, 2e-3);
+    }
+
+    static ExperimentConfig config(int layers, int steps, double noise, double lr) {
         TrainConfig b = TrainConfig.defaults();
         return new ExperimentConfig(new TaskConfig(4, 8, TaskConfig.GAUSSIAN, 1.0, noise),
-                new ModelConfig(layers, false, 0.1), new TrainConfig(steps, 256, 2e-3, b.beta1(), b.beta2(),
+                new ModelConfig(layers, false, 0.1), new TrainConfig(steps, 256, lr, b.beta1(), b.beta2(),
                         b.epsilon(), b.clipNorm(), TrainConfig.COSINE, 0, 0.0, 0L, 0), EvalConfig.defaults());
     }
 
@@ -75,5 +80,22 @@ class ConcurrentTrainingTest {
         assertTrue(concurrentLog.toString().contains("training 4 models, 3 at a time"), concurrentLog.toString());
         // the two "1-layer" jobs differ only in their seed: the models must differ (the seeds reached the samplers)
         assertTrue(sequential.get(0)[0] != sequential.get(3)[0], "different seeds gave the same model");
+    }
+
+    /** A training that fails throws from its own {@code get}; the others are still delivered, checkpoints and all. */
+    @Test
+    void aFailedTrainingDoesNotLoseTheOthers(@TempDir Path dir) {
+        Workspace ws = new Workspace(dir.resolve("models"), dir.resolve("reports"), Device.cpu());
+        StringWriter log = new StringWriter();
+        try (PresetRun run = new PresetRun(ws, List.of(0L), new PrintWriter(log, true), steps -> (s, l, lr) -> { })
+                .withParallelism(2)) {
+            List<OneStepGdExperiment.Trained> trained = run.trainAll(List.of(
+                    new PresetRun.Job("diverges", config(2, 400, 0.0, 1e6), 1),
+                    new PresetRun.Job("fine", config(1, 100, 0.0), 2)));
+            assertThrows(org.descent.train.TrainingDivergedException.class, () -> trained.get(0));
+            OneStepGdExperiment.Trained fine = trained.get(1);
+            assertTrue(java.nio.file.Files.isDirectory(fine.checkpoint()), "the finished model's checkpoint is kept");
+            assertEquals(1, run.checkpoints().size(), run.checkpoints().toString());
+        }
     }
 }
