@@ -195,12 +195,12 @@ final class VonOswaldMultiLayer implements Preset {
             run.outputPrompts("seed" + seed + ".", test);
             double maxConstructionDiff = 0;
             for (int k : DEPTHS) {
-                OneStepGdExperiment.Trained t = trained.next(); // seed, k: the order of jobs
-                long f0 = System.nanoTime();
+                long f0 = System.nanoTime(); // fits to the task alone: done while the model may still train
                 StepSizeFitter.Fit gd = StepSizeFitter.gd(fit, k);
                 StepSizeFitter.Fit gdpp = StepSizeFitter.gdPlusPlus(fit, k);
                 StepSizeFitter.Fit pgd = StepSizeFitter.preconditionedGd(fit, PreconditionerTheory.optimal(task), k);
                 run.time("fit_s", (System.nanoTime() - f0) / 1e9);
+                OneStepGdExperiment.Trained t = trained.next(); // seed, k: the order of jobs
                 long e0 = System.nanoTime();
                 LsaWeights weights = t.state().weights();
                 LsaRegressor model = new LsaRegressor(k + "-layer LSA", weights, run.manager());
