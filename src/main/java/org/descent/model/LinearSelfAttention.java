@@ -207,13 +207,24 @@ public final class LinearSelfAttention {
     }
 
     /**
-     * One layer on all tokens, {@code [B, T, D]}: {@code Z + Z (W_KᵀW_Q)ᵀ C (P W_V)ᵀ} with
-     * {@code C = Z_cᵀZ_c/N = (m ⊙ Z)ᵀ Z} ({@code [B, D, D]}, m the context mask).
+     * One layer on all tokens, {@code [B, T, D']}: {@code Z + Z A C B} with {@code A = (W_KᵀW_Q)ᵀ},
+     * {@code B = (P W_V)ᵀ} and {@code C = Z_cᵀZ_c/N = (m ⊙ Z)ᵀ Z} ({@code [B, D', D']}, m the context mask). The
+     * association follows the shape: with no more tokens than features, {@code ((Z A) C) B}; with more tokens
+     * ({@code T > D'}), {@code Z (A C B)}, so that the dense products with A and B have {@code B·D'} rows instead of
+     * {@code B·T} (the batched products are the same in number and size).
      */
     private static NDArray layer(NDArray z, NDArray[] w, NDArray mask) {
-        NDArray c = z.mul(mask).transpose(0, 2, 1).batchMatMul(z); // [B, D, D]
-        NDArray delta = z.matMul(w[0]).batchMatMul(c).matMul(w[1]); // [B, T, D]
-        return z.add(delta);
+        long tokens = z.getShape().get(1);
+        long width = z.getShape().get(2);
+        if (tokens <= width) {
+            NDArray c = z.mul(mask).transpose(0, 2, 1).batchMatMul(z); // C [B, D', D']
+            NDArray delta = z.matMul(w[0]).batchMatMul(c).matMul(w[1]); // [B, T, D']
+            return z.add(delta);
+        }
+        NDArray cT = z.transpose(0, 2, 1).batchMatMul(z.mul(mask)); // Cᵀ = Zᵀ (m ⊙ Z) [B, D', D']
+        NDArray ac = cT.matMul(w[0].transpose()).transpose(0, 2, 1); // (Cᵀ Aᵀ)ᵀ = A C [B, D', D']
+        NDArray acb = ac.matMul(w[1]); // A C B [B, D', D']
+        return z.add(z.batchMatMul(acb)); // [B, T, D']
     }
 
     /**
