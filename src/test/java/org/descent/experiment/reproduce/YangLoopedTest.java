@@ -176,4 +176,24 @@ class YangLoopedTest {
         }
         return out;
     }
+
+    /** The per-k context table divides every column by the same E[y²] at k: OLS's own predictions read as OLS. */
+    @Test
+    void perKTableNormalisesEveryColumnAlike() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            PromptSet test = prompts(m);
+            PromptSet fit = TaskSamplers.forTask(TaskConfig.gaussian(YangLooped.D, YangLooped.N, null, 0.0))
+                    .samplePromptSet(m, 100, 98);
+            double[] ols = olsPrefix(test);
+            List<List<String>> rows = YangLooped.byK(test, fit, ols, ols);
+            assertEquals(YangLooped.N, rows.size());
+            for (List<String> row : rows) {
+                double asModel = Double.parseDouble(row.get(1));
+                double asOls = Double.parseDouble(row.get(3));
+                assertEquals(asOls, asModel, 1e-3 * Math.max(1e-12, asOls), "k = " + row.get(0));
+            }
+            // below d the min-norm OLS error is far from 0 (about 1 − k/d of E[y²])
+            assertEquals(1 - 1.0 / YangLooped.D, Double.parseDouble(rows.get(0).get(3)), 0.15);
+        }
+    }
 }
