@@ -64,7 +64,8 @@ class YangLoopedTest {
         assertTrue(ratio.interval().estimate() < 1 && ratio.interval().estimate() > 1.0 / 3, ratio.toString());
         String md = Files.readString(o.report().resolve("report.md"));
         for (String s : List.of("## Claim", "Error per loop iteration", "injection dropped after b",
-                "Which algorithm each iteration matches", "Error per k beside OLS", "Controls under the same rules")) {
+                "Which algorithm each iteration matches", "Error per k beside OLS", "Controls under the same rules",
+                "Against the paper")) {
             assertTrue(md.contains(s), "report has \"" + s + "\"");
         }
         assertFalse(md.contains("NaN"), "no NaN in the report");
