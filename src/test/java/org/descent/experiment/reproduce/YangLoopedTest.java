@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.descent.compare.Bootstrap;
+import org.descent.compare.SeedIntervals;
 import org.descent.experiment.Gpt2Evaluation;
 import org.descent.experiment.Workspace;
 import org.descent.oracle.LeastSquaresOracle;
@@ -196,5 +197,30 @@ class YangLoopedTest {
             // below d the min-norm OLS error is far from 0 (about 1 − k/d of E[y²])
             assertEquals(1 - 1.0 / YangLooped.D, Double.parseDouble(rows.get(0).get(3)), 0.15);
         }
+    }
+
+    /** A looped model better than the unlooped one beyond the margin fails "matching" but is read as non-inferior. */
+    @Test
+    void againstThePaperReadsABetterLoopedModelAsNonInferiorNotAsWorse() {
+        SeedIntervals.Scope one = SeedIntervals.Scope.onePromptInterval();
+        java.util.function.BiFunction<String, Bootstrap.Interval, Headline> info = (k, ci) ->
+                Headline.info(k, k, new double[] {ci.estimate()}, ci, one);
+        Bootstrap.Interval better = new Bootstrap.Interval(-0.068, -0.076, -0.059, 0.95, 1);
+        Bootstrap.Interval flat = new Bootstrap.Interval(0.001, 0.0, 0.002, 0.95, 1);
+        List<Headline> heads = List.of(
+                Headline.within("looped_excess_over_unlooped_k_ge_d", "a", new double[] {-0.068}, better, one,
+                        YangLooped.MATCH_MARGIN),
+                info.apply("looped_error_k_ge_d", new Bootstrap.Interval(0.16, 0.15, 0.17, 0.95, 1)),
+                info.apply("unlooped_error_k_ge_d", new Bootstrap.Interval(0.23, 0.22, 0.24, 0.95, 1)),
+                Headline.atMost("relative_error_change_2b", "c2", new double[] {0.001}, flat, one,
+                        YangLooped.MAX_RELATIVE_INCREASE),
+                Headline.atMost("relative_error_change_3b", "c3", new double[] {0.001}, flat, one,
+                        YangLooped.MAX_RELATIVE_INCREASE),
+                Headline.atMost("fixed_point_drift_3b_vs_2b", "d", new double[] {0.001}, flat, one,
+                        YangLooped.MAX_DRIFT));
+        assertEquals(Verdict.NOT_SUPPORTED, heads.get(0).verdict());
+        String text = YangLooped.againstThePaper(heads);
+        assertTrue(text.contains("better than the unlooped one") && text.contains("one-sided: supported"), text);
+        assertTrue(text.contains("Stability past b") && text.contains("agrees here"), text);
     }
 }
