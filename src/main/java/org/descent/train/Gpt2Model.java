@@ -92,8 +92,16 @@ public final class Gpt2Model implements TrainableModel {
             tokens = tokens.toType(parameters.get(0).getDataType(), false);
         }
         NDArray targets = batch.targets().toType(tokens.getDataType(), false); // [B]
-        int n = (int) tokens.getShape().get(1) - 1;
         NDArray outputs = Gpt2Transformer.outputs(config, viewsIn(tokens.getManager()), layout.encode(tokens));
+        return atPredictionPositions(layout, outputs, tokens, targets);
+    }
+
+    /**
+     * The read-outs {@code outputs [B, T]} at the layout's prediction positions {@code [B, K]} (K = N+1, or 1 at the
+     * query) and their labels, for prompts {@code tokens [B, N+1, d+1]} with query targets {@code targets [B]}.
+     */
+    static NDList atPredictionPositions(PromptLayout layout, NDArray outputs, NDArray tokens, NDArray targets) {
+        int n = (int) tokens.getShape().get(1) - 1;
         int[] at = layout.predictionPositions(n);
         if (!layout.predictsEveryPrefix()) {
             return new NDList(outputs.get(new NDIndex(":, " + at[0])), targets);
@@ -111,20 +119,25 @@ public final class Gpt2Model implements TrainableModel {
         return new NDList(preds, labels);
     }
 
+    /** Views of {@code arrays} owned by {@code scope} (see {@link #viewsIn(NDManager)}). */
+    static Map<String, NDArray> viewsIn(Map<String, NDArray> arrays, NDManager scope) {
+        Map<String, NDArray> views = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray v = e.getValue().reshape(e.getValue().getShape());
+            v.attach(scope);
+            views.put(e.getKey(), v);
+        }
+        return views;
+    }
+
     /**
      * Views of the parameters owned by {@code scope} (the batch's, closed after the step): the forward pass's
      * intermediates of a parameter (a transpose, a slice of the positions) belong to the manager of their first
      * operand, so without these views they would pile up in the model's manager, step after step. A view is
      * differentiable and shares storage, so gradients reach the parameters and the numbers are the same.
      */
-    private Map<String, NDArray> viewsIn(ai.djl.ndarray.NDManager scope) {
-        Map<String, NDArray> views = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : byName.entrySet()) {
-            NDArray v = e.getValue().reshape(e.getValue().getShape());
-            v.attach(scope);
-            views.put(e.getKey(), v);
-        }
-        return views;
+    private Map<String, NDArray> viewsIn(NDManager scope) {
+        return viewsIn(byName, scope);
     }
 
     @Override

@@ -7,7 +7,7 @@ import org.descent.task.PromptBatch;
 /**
  * What {@link ModelTrainer} trains, whatever the architecture: the parameter arrays in a fixed order (the order of
  * the Adam state and of host snapshots) and the training loss of a batch. Implementations: the LSA
- * ({@link LsaTrainer}) and the GPT-2 regressor ({@link Gpt2Model}).
+ * ({@link LsaTrainer}), the GPT-2 regressor ({@link Gpt2Model}), the looped GPT-2 ({@link LoopedGpt2Model}) and others.
  */
 public interface TrainableModel {
 

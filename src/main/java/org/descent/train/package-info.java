@@ -1,5 +1,5 @@
 /**
- * Training: the architecture-free Adam loop with per-step NDManager scopes ({@link org.descent.train.ModelTrainer}; the LSA through {@link org.descent.train.LsaTrainer}, GPT-2 through {@link org.descent.train.Gpt2Model}, the linear causal self-attention through {@link org.descent.train.CausalAttentionTrainer}), checkpointable
+ * Training: the architecture-free Adam loop with per-step NDManager scopes ({@link org.descent.train.ModelTrainer}; the LSA through {@link org.descent.train.LsaTrainer}, GPT-2 through {@link org.descent.train.Gpt2Model}, the looped GPT-2 through {@link org.descent.train.LoopedGpt2Model}, the linear causal self-attention through {@link org.descent.train.CausalAttentionTrainer}), checkpointable
  * optimizer state, divergence handling and the checkpoint format ({@link org.descent.train.Checkpoints}).
  *
  * <p>One step, in the order {@link org.descent.train.ModelTrainer.Phase} times it: a host copy of the state the step

@@ -363,6 +363,23 @@ public final class PresetRun implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Trains a model of any architecture that has no experiment path of its own (no checkpoint is written; e.g. a
+     * looped GPT-2 trained through {@link org.descent.train.ModelTrainer}) with the run's progress display, and
+     * records the time under {@code label}.
+     *
+     * @param training runs the training with the given listener and returns what the preset keeps of it
+     */
+    public <T> T trainOther(String label, long seed, int steps,
+            java.util.function.Function<LsaTrainer.StepListener, T> training) {
+        long t0 = System.nanoTime();
+        T t = withProgress(label, seed, steps, training);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        timings.merge("train_s." + label, seconds, (a, b) -> (double) a + (double) b);
+        say("  %s: %.1f s", label, seconds);
+        return t;
+    }
+
     private <T> T withProgress(String label, long seed, ExperimentConfig cfg,
             java.util.function.Function<LsaTrainer.StepListener, T> training) {
         return withProgress(label, seed, cfg.train().steps(), training);

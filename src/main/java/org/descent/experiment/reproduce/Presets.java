@@ -10,7 +10,8 @@ public final class Presets {
     public static List<Preset> all() {
         return List.of(new VonOswaldSingleLayer(), new VonOswaldMultiLayer(), new AhnPreconditioned(),
                 new MahankaliNonlinear(), new GargCurves(), new GatmiryLooped(), new FuNewtonVsGd(),
-                new ShenClassification(), new DaiDualForm(), new ZhengMesa());
+                new ShenClassification(), new DaiDualForm(), new ZhengMesa(),
+                new YangLooped());
     }
 
     /** The preset called {@code name}; a clear error listing the known ones otherwise. */

@@ -63,66 +63,107 @@ public final class Gpt2Transformer {
         if (s.dimension() != 3 || s.get(2) != config.inputWidth()) {
             throw new IllegalArgumentException("gpt2: tokens must be [B, T, " + config.inputWidth() + "], got " + s);
         }
-        long batch = s.get(0);
         long t = s.get(1);
         if (t > config.positions()) {
             throw new IllegalArgumentException("gpt2: " + t + " tokens exceed the model's " + config.positions()
                     + " learned positions");
         }
-        int e = config.width();
-        int heads = config.heads();
-        int hw = config.headWidth();
         List<NDArray> residuals = new ArrayList<>();
         List<NDArray> patterns = new ArrayList<>();
         List<NDArray> attentionOutputs = new ArrayList<>();
-        NDArray r = tokens.matMul(get(p, Gpt2Parameters.READ_IN_WEIGHT).transpose())
-                .add(get(p, Gpt2Parameters.READ_IN_BIAS))
-                .add(get(p, Gpt2Parameters.POSITIONS).get(new NDIndex(":" + t))); // [B, T, E]
+        NDArray r = readIn(p, tokens).add(positions(p, t)); // [B, T, E]
         if (keep) {
             residuals.add(r);
         }
         NDArray mask = causalMask(tokens, t); // [T, T]: 0 on and below the diagonal, MASKED above
-        double scale = 1 / Math.sqrt(hw);
         for (int l = 0; l < config.layers(); l++) {
-            NDArray a = layerNorm(r, p, Gpt2Parameters.block(l, "ln_1"), config); // [B, T, E]
-            NDArray qkv = a.matMul(get(p, Gpt2Parameters.block(l, "attn.c_attn.weight")))
-                    .add(get(p, Gpt2Parameters.block(l, "attn.c_attn.bias"))); // [B, T, 3E]
-            NDList split = qkv.split(3, 2);
-            NDArray q = heads(split.get(0), batch, t, heads, hw); // [B, H, T, h]
-            NDArray k = heads(split.get(1), batch, t, heads, hw);
-            NDArray v = heads(split.get(2), batch, t, heads, hw);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(constant(q, scale)).add(mask); // [B, H, T, T]
-            NDArray pattern = scores.softmax(-1);
+            Block out = block(config, p, l, r, mask);
             if (keep) {
-                patterns.add(pattern);
+                patterns.add(out.pattern());
+                attentionOutputs.add(out.attentionOutput());
             }
-            NDArray mixed = pattern.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, e); // [B, T, E]
-            NDArray attnOut = mixed.matMul(get(p, Gpt2Parameters.block(l, "attn.c_proj.weight")))
-                    .add(get(p, Gpt2Parameters.block(l, "attn.c_proj.bias"))); // [B, T, E]
-            if (keep) {
-                attentionOutputs.add(attnOut);
-            }
-            r = r.add(attnOut);
-            NDArray m = layerNorm(r, p, Gpt2Parameters.block(l, "ln_2"), config);
-            NDArray hidden = geluNew(m.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_fc.weight")))
-                    .add(get(p, Gpt2Parameters.block(l, "mlp.c_fc.bias")))); // [B, T, 4E]
-            r = r.add(hidden.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_proj.weight")))
-                    .add(get(p, Gpt2Parameters.block(l, "mlp.c_proj.bias"))));
+            r = out.residual();
             if (keep) {
                 residuals.add(r);
             }
         }
-        NDArray f = layerNorm(r, p, "_backbone.ln_f", config);
-        NDArray out = f.matMul(get(p, Gpt2Parameters.READ_OUT_WEIGHT).transpose())
-                .add(get(p, Gpt2Parameters.READ_OUT_BIAS)).reshape(batch, t); // [B, T]
+        NDArray out = readOut(p, finalNorm(config, p, r)); // [B, T]
         return new Activations(out, residuals, patterns, attentionOutputs);
+    }
+
+    /**
+     * What one block makes of the residual stream.
+     *
+     * @param residual the block's output {@code [B, T, E]}
+     * @param pattern its attention probabilities {@code [B, H, T, T]}
+     * @param attentionOutput what its attention adds to the stream {@code [B, T, E]}
+     */
+    public record Block(NDArray residual, NDArray pattern, NDArray attentionOutput) {}
+
+    /** The read-in without positions, {@code tokens W_inᵀ + b_in [B, T, E]} of {@code tokens [B, T, W]}. */
+    public static NDArray readIn(Map<String, NDArray> p, NDArray tokens) {
+        return tokens.matMul(get(p, Gpt2Parameters.READ_IN_WEIGHT).transpose())
+                .add(get(p, Gpt2Parameters.READ_IN_BIAS));
+    }
+
+    /** The first {@code t} learned positions, {@code wpe[:t] [T, E]}. */
+    public static NDArray positions(Map<String, NDArray> p, long t) {
+        return get(p, Gpt2Parameters.POSITIONS).get(new NDIndex(":" + t));
+    }
+
+    /**
+     * Block {@code l} (parameters {@code _backbone.h.l.*}) applied to the residual stream {@code r [B, T, E]}:
+     * {@code r + attn(LN₁(r))}, then {@code + mlp(LN₂(·))}.
+     *
+     * @param mask the causal mask {@code [T, T]} of {@link #causalMask}
+     */
+    public static Block block(Gpt2Config config, Map<String, NDArray> p, int l, NDArray r, NDArray mask) {
+        Shape s = r.getShape();
+        long batch = s.get(0);
+        long t = s.get(1);
+        int e = config.width();
+        int heads = config.heads();
+        int hw = config.headWidth();
+        double scale = 1 / Math.sqrt(hw);
+        NDArray a = layerNorm(r, p, Gpt2Parameters.block(l, "ln_1"), config); // [B, T, E]
+        NDArray qkv = a.matMul(get(p, Gpt2Parameters.block(l, "attn.c_attn.weight")))
+                .add(get(p, Gpt2Parameters.block(l, "attn.c_attn.bias"))); // [B, T, 3E]
+        NDList split = qkv.split(3, 2);
+        NDArray q = heads(split.get(0), batch, t, heads, hw); // [B, H, T, h]
+        NDArray k = heads(split.get(1), batch, t, heads, hw);
+        NDArray v = heads(split.get(2), batch, t, heads, hw);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(constant(q, scale)).add(mask); // [B, H, T, T]
+        NDArray pattern = scores.softmax(-1);
+        NDArray mixed = pattern.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, e); // [B, T, E]
+        NDArray attnOut = mixed.matMul(get(p, Gpt2Parameters.block(l, "attn.c_proj.weight")))
+                .add(get(p, Gpt2Parameters.block(l, "attn.c_proj.bias"))); // [B, T, E]
+        NDArray mid = r.add(attnOut);
+        NDArray m = layerNorm(mid, p, Gpt2Parameters.block(l, "ln_2"), config);
+        NDArray hidden = geluNew(m.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_fc.weight")))
+                .add(get(p, Gpt2Parameters.block(l, "mlp.c_fc.bias")))); // [B, T, 4E]
+        NDArray out = mid.add(hidden.matMul(get(p, Gpt2Parameters.block(l, "mlp.c_proj.weight")))
+                .add(get(p, Gpt2Parameters.block(l, "mlp.c_proj.bias"))));
+        return new Block(out, pattern, attnOut);
+    }
+
+    /** The final LayerNorm {@code LN_f(r) [B, T, E]}. */
+    public static NDArray finalNorm(Gpt2Config config, Map<String, NDArray> p, NDArray r) {
+        return layerNorm(r, p, "_backbone.ln_f", config);
+    }
+
+    /** The read-out {@code f W_outᵀ + b_out [B, T]} of a normalised stream {@code f [B, T, E]}. */
+    public static NDArray readOut(Map<String, NDArray> p, NDArray f) {
+        Shape s = f.getShape();
+        return f.matMul(get(p, Gpt2Parameters.READ_OUT_WEIGHT).transpose())
+                .add(get(p, Gpt2Parameters.READ_OUT_BIAS)).reshape(s.get(0), s.get(1)); // [B, T]
     }
 
     private static NDArray heads(NDArray x, long batch, long t, int heads, int hw) {
         return x.reshape(batch, t, heads, hw).transpose(0, 2, 1, 3);
     }
 
-    private static NDArray causalMask(NDArray like, long t) {
+    /** The causal mask {@code [T, T]}: 0 on and below the diagonal, a large negative number above. */
+    public static NDArray causalMask(NDArray like, long t) {
         NDArray rows = like.getManager().arange((int) t).reshape(t, 1);
         NDArray cols = like.getManager().arange((int) t).reshape(1, t);
         NDArray future = cols.gt(rows); // [T, T]
