@@ -380,6 +380,56 @@ public final class PresetRun implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Starts {@link #trainOther}'s training of a model that does not depend on what the calling thread does next, on a
+     * thread of its own when more than one training may run ({@link #withParallelism}); the returned supplier waits for
+     * it (recording its time then). With parallelism 1 it trains right away, with its progress display. The training
+     * must own its engine scope; its batches come through {@link org.descent.task.EngineRandom}, so the result is
+     * the same either way.
+     */
+    public <T> java.util.function.Supplier<T> trainOtherConcurrently(String label, long seed, int steps,
+            java.util.function.Function<LsaTrainer.StepListener, T> training) {
+        if (parallelism <= 1) {
+            T t = trainOther(label, seed, steps, training);
+            return () -> t;
+        }
+        say("  training %s (seed %d, %d steps) on a second thread, without a progress display ...", label, seed, steps);
+        double[] seconds = {0};
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "descent-training");
+            t.setDaemon(true);
+            return t;
+        });
+        pools.add(pool);
+        java.util.concurrent.Future<T> future = pool.submit(() -> {
+            long t0 = System.nanoTime();
+            T t = training.apply((step, loss, lr) -> { });
+            seconds[0] = (System.nanoTime() - t0) / 1e9;
+            return t;
+        });
+        started.add(future);
+        pool.shutdown();
+        Object[] done = {null};
+        return () -> {
+            if (done[0] == null) {
+                try {
+                    done[0] = future.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r
+                            : new IllegalStateException(label + ": " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for " + label, e);
+                }
+                timings.merge("train_s." + label, seconds[0], (a, b) -> (double) a + (double) b);
+                say("  %s: %.1f s (on its own thread)", label, seconds[0]);
+            }
+            @SuppressWarnings("unchecked")
+            T t = (T) done[0];
+            return t;
+        };
+    }
+
     private <T> T withProgress(String label, long seed, ExperimentConfig cfg,
             java.util.function.Function<LsaTrainer.StepListener, T> training) {
         return withProgress(label, seed, cfg.train().steps(), training);

@@ -288,20 +288,24 @@ final class YangLooped implements Preset {
         int b = sizes.loops();
         List<SeedResult> results = new ArrayList<>();
         for (long seed : run.seeds()) {
-            TrainingRun.Gpt2Trained unlooped = run.trainGpt2(b + "-block GPT-2", cfg, seed);
             TrainConfig tc = cfg.train().withSeed(seed);
-            long l0 = System.nanoTime();
-            Gpt2TrainingState looped = run.trainOther("looped GPT-2 (1 block, b = " + b + ", T = " + sizes.window()
-                    + ")", seed, sizes.steps(), listener -> {
+            double[] trainedIn = {0};
+            // the looped model trains on a second thread (where the run allows) while this one trains the unlooped one
+            java.util.function.Supplier<Gpt2TrainingState> loopedTraining = run.trainOtherConcurrently("looped GPT-2 "
+                    + "(1 block, b = " + b + ", T = " + sizes.window() + ")", seed, sizes.steps(), listener -> {
+                        long l0 = System.nanoTime();
                         try (ai.djl.ndarray.NDManager scope = run.manager().newSubManager()) {
                             LoopedGpt2Model model = LoopedGpt2Model.of(scope, lc, Gpt2Weights.initialize(
                                     lc.backbone(), Seeds.derive(seed, Seeds.INIT, 2)), layout, DataType.FLOAT32);
                             ModelTrainer<Gpt2TrainingState> t = LoopedGpt2Model.trainer(scope, model, task, tc);
                             t.run(listener, (st, status) -> "not saved", StopSignal.never());
+                            trainedIn[0] = (System.nanoTime() - l0) / 1e9;
                             return t.snapshot();
                         }
                     });
-            double loopedSeconds = (System.nanoTime() - l0) / 1e9;
+            TrainingRun.Gpt2Trained unlooped = run.trainGpt2(b + "-block GPT-2", cfg, seed);
+            Gpt2TrainingState looped = loopedTraining.get();
+            double loopedSeconds = trainedIn[0];
             run.say("  looped GPT-2: final train loss %.4f", PresetRun.mean(looped.losses(), 100));
             long e0 = System.nanoTime();
             SeedResult r = measure(run, seed, task, layout, lc, unlooped, looped, loopedSeconds);
