@@ -77,12 +77,7 @@ public final class Gpt2Model implements TrainableModel {
 
     /** Host weights from a flat copy of each parameter, in canonical order (a trainer snapshot). */
     public Gpt2Weights weightsFrom(float[][] flat) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        int i = 0;
-        for (String name : byName.keySet()) {
-            out.put(name, flat[i++]);
-        }
-        return new Gpt2Weights(config, out);
+        return Gpt2Weights.fromFlat(config, byName.keySet(), flat);
     }
 
     /** The predictions {@code [B, K]} (K = N+1 prediction positions, or 1 at the query) and their labels. */

@@ -72,12 +72,7 @@ public final class LoopedGpt2Model implements TrainableModel {
 
     /** Host weights from a flat copy of each parameter, in canonical order (a trainer snapshot). */
     public Gpt2Weights weightsFrom(float[][] flat) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        int i = 0;
-        for (String name : byName.keySet()) {
-            out.put(name, flat[i++]);
-        }
-        return new Gpt2Weights(config.backbone(), out);
+        return Gpt2Weights.fromFlat(config.backbone(), byName.keySet(), flat);
     }
 
     /**

@@ -42,6 +42,19 @@ public record Gpt2Weights(Gpt2Config config, Map<String, float[]> values) {
     }
 
     /**
+     * Weights from flat copies of the parameters in the order of {@code names} (a trainer's snapshot of the arrays it
+     * trained, by canonical name).
+     */
+    public static Gpt2Weights fromFlat(Gpt2Config config, Iterable<String> names, float[][] flat) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        int i = 0;
+        for (String name : names) {
+            out.put(name, flat[i++]);
+        }
+        return new Gpt2Weights(config, out);
+    }
+
+    /**
      * Hugging Face GPT-2's initialisation, seeded: Conv1D weights and positions ~ N(0, 0.02²), the residual
      * projections ({@code c_proj}) ~ N(0, (0.02/√(2L))²), biases 0, LayerNorm gains 1; the read-in and read-out as
      * {@code torch.nn.Linear} (weights and biases ~ U(±1/√fan_in)).
