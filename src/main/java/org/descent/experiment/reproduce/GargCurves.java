@@ -44,7 +44,7 @@ final class GargCurves implements Preset {
 
     @Override
     public double secondsPerSeed() {
-        return 120;
+        return 75;
     }
 
     @Override

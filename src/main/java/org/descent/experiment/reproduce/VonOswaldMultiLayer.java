@@ -63,7 +63,7 @@ final class VonOswaldMultiLayer implements Preset {
 
     @Override
     public double secondsPerSeed() {
-        return 132;
+        return 80;
     }
 
     @Override

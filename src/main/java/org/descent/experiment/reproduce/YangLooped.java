@@ -118,7 +118,7 @@ final class YangLooped implements Preset {
 
     @Override
     public double secondsPerSeed() {
-        return 600;
+        return 360;
     }
 
     @Override
