@@ -14,15 +14,14 @@ import ai.djl.pytorch.jni.JniUtils;
  * models at the same time (see {@code PresetRun.trainAll}); Jacobians of evaluated models still use DJL's collector
  * under {@code org.descent.regressor.Autograd.LOCK}, which this class never takes or conflicts with.
  *
- * <p>Semantics match DJL's collector: grad mode is on from construction to {@link #close} (restored to what it was
- * before), and {@link #backward} seeds the loss with ones and frees the graph. Gradients are not reset here; the
- * trainer resets them after its optimizer step.
+ * <p>Grad mode is on from construction to {@link #close} and off after it, on every thread: libtorch starts a new
+ * thread with grad mode on (DJL turns it off only on the thread that loads the engine), so restoring the previous
+ * mode would leave a training thread recording graphs between steps. {@link #backward} seeds the loss with ones and
+ * frees the graph, as DJL's collector does. Gradients are not reset here; the trainer resets them after its optimizer
+ * step.
  */
 final class GradientRecording implements AutoCloseable {
-    private final boolean wasRecording;
-
     GradientRecording() {
-        wasRecording = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
     }
 
@@ -36,8 +35,6 @@ final class GradientRecording implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!wasRecording) {
-            JniUtils.setGradMode(false);
-        }
+        JniUtils.setGradMode(false);
     }
 }

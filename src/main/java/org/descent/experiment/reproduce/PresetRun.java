@@ -161,6 +161,7 @@ public final class PresetRun implements AutoCloseable {
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     private final List<java.util.concurrent.ExecutorService> pools = new ArrayList<>();
     private final List<java.util.concurrent.Future<?>> started = new ArrayList<>();
+    private final List<LsaTrainer.StepListener> displays = new ArrayList<>();
 
     /**
      * How many trainings {@link #trainAll} runs at the same time (default: the number of processors); 1 trains one
@@ -216,6 +217,7 @@ public final class PresetRun implements AutoCloseable {
                         + jobs.get(i).config().train().steps() + " steps)").toList()));
         int total = pending.stream().mapToInt(i -> jobs.get(i).config().train().steps()).sum();
         LsaTrainer.StepListener shown = progress.apply(total);
+        displays.add(shown);
         CombinedProgress combined = new CombinedProgress(shown, pending.size());
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "descent-training");
@@ -251,6 +253,7 @@ public final class PresetRun implements AutoCloseable {
                     finished(jobs.get(i), done[i]);
                     if (--left[0] == 0) {
                         closeQuietly(shown);
+                        displays.remove(shown);
                     }
                 }
                 return done[i];
@@ -488,8 +491,11 @@ public final class PresetRun implements AutoCloseable {
     @Override
     public void close() {
         try {
+            for (LsaTrainer.StepListener display : displays) {
+                closeQuietly(display); // a display left open by a training that failed
+            }
             if (started.stream().anyMatch(f -> !f.isDone())) {
-                say("  waiting for the trainings still running (their checkpoints are kept) ...");
+                say("  waiting for the trainings still running to finish (those that write checkpoints keep them) ...");
                 for (java.util.concurrent.Future<?> f : started) {
                     f.cancel(false); // drops those not started; running ones finish and save
                 }
@@ -499,10 +505,10 @@ public final class PresetRun implements AutoCloseable {
                     say("  still waiting for the trainings still running ...");
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
             manager.close();
+        } catch (InterruptedException e) {
+            // trainings may still run in the manager's scopes: leave its memory to the process's exit
+            Thread.currentThread().interrupt();
         }
     }
 }

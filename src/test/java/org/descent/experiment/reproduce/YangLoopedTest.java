@@ -57,8 +57,8 @@ class YangLoopedTest {
             assertTrue(h.interval().lower() <= h.interval().estimate() + 1e-12
                     && h.interval().estimate() <= h.interval().upper() + 1e-12, h.toString());
         }
-        assertEquals(4, o.result().headlines().stream().filter(h -> h.verdict() != null).count(),
-                "tested: (a) matching, (b) change at 2b, at 3b, fixed point");
+        assertEquals(6, o.result().headlines().stream().filter(h -> h.verdict() != null).count(),
+                "tested: (a) matching, both models learned, (b) change at 2b, at 3b, fixed point");
         Headline ratio = o.result().headlines().stream().filter(h -> h.key().equals("parameter_ratio")).findFirst()
                 .orElseThrow();
         // SHORT: width 8, b = 3 blocks against 1; the ratio is below 1 and above the block ratio 1/3
@@ -168,6 +168,39 @@ class YangLoopedTest {
             assertEquals(0.0, o[0].point(), 1e-12);
             assertEquals(Verdict.NOT_SUPPORTED, Verdict.atMost(interval(o[2]), YangLooped.MAX_DRIFT),
                     "oscillation: " + o[2].point());
+        }
+    }
+
+    /**
+     * Two models that learned nothing (both predict 0) "match" and are a "fixed point" by construction; the learned
+     * rule must fail them. And a near-exact model whose error rises by a hair past b must not fail the error rule
+     * (relative to an error near 0, any rise is huge).
+     */
+    @Test
+    void modelsThatLearnedNothingFailAndANearExactModelIsNotHeldToAStricterRule() {
+        int b = 6;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            PromptSet test = prompts(m);
+            double[] zero = new double[olsPrefix(test).length];
+            SeedSample[] still = YangLooped.stability(iterations(b, t -> zero), b, test);
+            assertEquals(Verdict.SUPPORTED, Verdict.atMost(interval(still[2]), YangLooped.MAX_DRIFT),
+                    "a constant predictor is a fixed point");
+            double zeroError = YangLooped.normalisedError(zero, test);
+            assertEquals(1.0, zeroError, 1e-12);
+            assertEquals(Verdict.NOT_SUPPORTED, Verdict.atMost(interval(SeedSample.fixed(zeroError)),
+                    YangLooped.MAX_LEARNED_ERROR), "the learned rule fails the zero predictor");
+            // near-exact: error ~1e-4 of E[y²] at b, a little more past b
+            double[] ols = olsPrefix(test);
+            double[] e = plus(new double[ols.length], 1, 5);
+            double[][] nearExact = iterations(b, t -> axpy(ols, t <= b ? 0.01 : 0.015, e));
+            SeedSample[] n = YangLooped.stability(nearExact, b, test);
+            double atB = YangLooped.normalisedError(nearExact[b - 1], test);
+            double at2b = YangLooped.normalisedError(nearExact[2 * b - 1], test);
+            assertTrue(at2b > 2 * atB && at2b < 1e-3, "the error more than doubles but stays tiny: " + atB + " → "
+                    + at2b);
+            assertEquals(Verdict.SUPPORTED, Verdict.atMost(interval(n[0]), YangLooped.MAX_RELATIVE_INCREASE),
+                    "near-exact model, change at 2b " + n[0].point());
+            assertEquals(Verdict.SUPPORTED, Verdict.atMost(interval(n[1]), YangLooped.MAX_RELATIVE_INCREASE));
         }
     }
 
