@@ -23,8 +23,8 @@ import java.util.List;
  * {@code O(B·T·D²)}. Readout: {@code ŷ = −Z[:, N, d]}.
  *
  * <p>Kernel-friendly width: with more than one layer, the products run at width {@code D' = D} rounded up to a multiple
- * of {@value #WIDTH_ALIGNMENT} ({@link #paddedWidth}), with {@code D' − D} zero feature columns in front of the tokens and zero rows and columns in
- * front of {@code (W_KᵀW_Q)ᵀ} and {@code (P W_V)ᵀ}. The padded columns of every layer's update are exactly zero, so
+ * of {@value #WIDTH_ALIGNMENT} ({@link #paddedWidth}), with {@code D' − D} zero feature columns in front of the tokens
+ * and zero rows and columns in front of {@code (W_KᵀW_Q)ᵀ} and {@code (P W_V)ᵀ}. The padded columns of every layer's update are exactly zero, so
  * the padded stream is the original one with zero columns in front and the label entry stays last; only the order in
  * which the matrix kernels add the terms changes. On CPU the engine's small matrix products are several times faster
  * at a width that is a multiple of 4 (on AMD EPYC, at D = 11 a {@code [B·T, D] × [D, D]} product takes 3× as long as
@@ -160,8 +160,8 @@ public final class LinearSelfAttention {
 
     /**
      * The label row of {@code P W_V} as a column, {@code (P W_V)[d, :]ᵀ = W_Vᵀ P[d, :]ᵀ}, zero-padded in front to
-     * {@code [D', 1]}, in the tokens' scope and type. Computed on its own rather than sliced out of {@code (P W_V)ᵀ}: a contiguous column makes the matrix
-     * product with the tokens several times faster.
+     * {@code [D', 1]}, in the tokens' scope and type. Computed on its own rather than sliced out of
+     * {@code (P W_V)ᵀ}: a contiguous column makes the matrix product with the tokens several times faster.
      */
     private static NDArray labelColumn(NDArray tokens, NDArray[] w, int pad) {
         NDManager scope = tokens.getManager();

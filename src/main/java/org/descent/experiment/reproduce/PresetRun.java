@@ -219,12 +219,7 @@ public final class PresetRun implements AutoCloseable {
         LsaTrainer.StepListener shown = progress.apply(total);
         displays.add(shown);
         CombinedProgress combined = new CombinedProgress(shown, pending.size());
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "descent-training");
-            t.setDaemon(true);
-            return t;
-        });
-        pools.add(pool);
+        java.util.concurrent.ExecutorService pool = trainingPool(workers);
         List<java.util.concurrent.Future<OneStepGdExperiment.Trained>> futures = new ArrayList<>(
                 java.util.Collections.nCopies(jobs.size(), null));
         int[] left = {pending.size()};
@@ -241,15 +236,7 @@ public final class PresetRun implements AutoCloseable {
             @Override
             public OneStepGdExperiment.Trained get(int i) {
                 if (done[i] == null) {
-                    try {
-                        done[i] = futures.get(i).get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause() instanceof RuntimeException r ? r
-                                : new IllegalStateException(jobs.get(i).label() + ": " + e.getCause(), e.getCause());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while waiting for " + jobs.get(i).label(), e);
-                    }
+                    done[i] = await(futures.get(i), jobs.get(i).label());
                     finished(jobs.get(i), done[i]);
                     if (--left[0] == 0) {
                         closeQuietly(shown);
@@ -264,6 +251,30 @@ public final class PresetRun implements AutoCloseable {
                 return jobs.size();
             }
         };
+    }
+
+    /** A pool of {@code threads} daemon training threads, waited for by {@link #close}. */
+    private java.util.concurrent.ExecutorService trainingPool(int threads) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "descent-training");
+            t.setDaemon(true);
+            return t;
+        });
+        pools.add(pool);
+        return pool;
+    }
+
+    /** The result of the training {@code label}, its own exception if it failed. */
+    private static <T> T await(java.util.concurrent.Future<T> training, String label) {
+        try {
+            return training.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new IllegalStateException(label + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + label, e);
+        }
     }
 
     /** The cached training of {@code job} when the cache is on and holds it (announced), else null. */
@@ -398,12 +409,7 @@ public final class PresetRun implements AutoCloseable {
         }
         say("  training %s (seed %d, %d steps) on a second thread, without a progress display ...", label, seed, steps);
         double[] seconds = {0};
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "descent-training");
-            t.setDaemon(true);
-            return t;
-        });
-        pools.add(pool);
+        java.util.concurrent.ExecutorService pool = trainingPool(1);
         java.util.concurrent.Future<T> future = pool.submit(() -> {
             long t0 = System.nanoTime();
             T t = training.apply((step, loss, lr) -> { });
@@ -412,23 +418,14 @@ public final class PresetRun implements AutoCloseable {
         });
         started.add(future);
         pool.shutdown();
-        Object[] done = {null};
+        boolean[] recorded = {false};
         return () -> {
-            if (done[0] == null) {
-                try {
-                    done[0] = future.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r
-                            : new IllegalStateException(label + ": " + e.getCause(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for " + label, e);
-                }
+            T t = await(future, label);
+            if (!recorded[0]) {
+                recorded[0] = true;
                 timings.merge("train_s." + label, seconds[0], (a, b) -> (double) a + (double) b);
                 say("  %s: %.1f s (on its own thread)", label, seconds[0]);
             }
-            @SuppressWarnings("unchecked")
-            T t = (T) done[0];
             return t;
         };
     }
