@@ -34,8 +34,8 @@ public final class MesaStepFitter {
     }
 
     /**
-     * A two-sided preconditioned step {@code A S_t B x_t} fitted by alternating least squares from A = I, B = η I
-     * (η from {@link #step}); the scale is fixed by tr A = d. With {@code leftIdentity}, A stays I and only the
+     * A two-sided preconditioned step {@code A S_t B x_t} fitted by alternating least squares from A = I (the first
+     * solve gives B); the scale is fixed by tr A = d. With {@code leftIdentity}, A stays I and only the
      * right preconditioner B (preconditioned GD with Γ = B) is fitted, in one solve.
      *
      * @return {A [d, d], B [d, d]}
@@ -43,14 +43,11 @@ public final class MesaStepFitter {
     public static DMatrixRMaj[] preconditioned(SequenceSet s, double[][][] targets, boolean leftIdentity) {
         int d = s.d();
         DMatrixRMaj a = CommonOps_DDRM.identity(d);
-        DMatrixRMaj b = CommonOps_DDRM.identity(d);
-        CommonOps_DDRM.scale(step(s, targets), b);
         double[][][] sts = contextMatrices(s);
-        int rounds = leftIdentity ? 1 : ALS_ROUNDS;
-        for (int r = 0; r < rounds; r++) {
-            b = solveRight(s, sts, targets, a);
-            if (leftIdentity) {
-                break;
+        DMatrixRMaj b = solveRight(s, sts, targets, a);
+        for (int r = 0; r < (leftIdentity ? 0 : ALS_ROUNDS); r++) {
+            if (r > 0) {
+                b = solveRight(s, sts, targets, a);
             }
             a = solveLeft(s, sts, targets, b);
             double scale = CommonOps_DDRM.trace(a) / d;

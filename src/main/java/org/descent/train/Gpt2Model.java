@@ -114,17 +114,6 @@ public final class Gpt2Model implements TrainableModel {
         return new NDList(preds, labels);
     }
 
-    /** Views of {@code arrays} owned by {@code scope} (see {@link #viewsIn(NDManager)}). */
-    static Map<String, NDArray> viewsIn(Map<String, NDArray> arrays, NDManager scope) {
-        Map<String, NDArray> views = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            NDArray v = e.getValue().reshape(e.getValue().getShape());
-            v.attach(scope);
-            views.put(e.getKey(), v);
-        }
-        return views;
-    }
-
     /**
      * Views of the parameters owned by {@code scope} (the batch's, closed after the step): the forward pass's
      * intermediates of a parameter (a transpose, a slice of the positions) belong to the manager of their first
@@ -132,7 +121,7 @@ public final class Gpt2Model implements TrainableModel {
      * differentiable and shares storage, so gradients reach the parameters and the numbers are the same.
      */
     private Map<String, NDArray> viewsIn(NDManager scope) {
-        return viewsIn(byName, scope);
+        return Gpt2Transformer.viewsIn(byName, scope);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.descent.model.gpt2.Gpt2Weights;
+import org.descent.model.gpt2.Gpt2Transformer;
 import org.descent.model.gpt2.LoopedGpt2;
 import org.descent.model.gpt2.LoopedGpt2Config;
 import org.descent.task.PromptBatch;
@@ -52,19 +53,6 @@ public final class LoopedGpt2Model implements TrainableModel {
         return new LoopedGpt2Model(config, layout, new LinkedHashMap<>(weights.toArrays(manager, type)));
     }
 
-    public LoopedGpt2Config config() {
-        return config;
-    }
-
-    public PromptLayout layout() {
-        return layout;
-    }
-
-    /** The arrays by canonical name. */
-    public Map<String, NDArray> arrays() {
-        return byName;
-    }
-
     @Override
     public List<NDArray> parameters() {
         return parameters;
@@ -85,7 +73,7 @@ public final class LoopedGpt2Model implements TrainableModel {
             tokens = tokens.toType(parameters.get(0).getDataType(), false);
         }
         NDArray targets = batch.targets().toType(tokens.getDataType(), false); // [B]
-        List<NDArray> outputs = LoopedGpt2.trainedOutputs(config, Gpt2Model.viewsIn(byName, tokens.getManager()),
+        List<NDArray> outputs = LoopedGpt2.trainedOutputs(config, Gpt2Transformer.viewsIn(byName, tokens.getManager()),
                 layout.encode(tokens)); // T × [B, T_tokens]
         NDList preds = new NDList(outputs.size());
         NDArray labels = null;

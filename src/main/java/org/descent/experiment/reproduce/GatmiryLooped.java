@@ -365,7 +365,7 @@ final class GatmiryLooped implements Preset {
         return Math.sqrt(s);
     }
 
-    /** The least-squares scale α of {@code b} closest to {@code a}: {@code ⟨a, b⟩ / ⟨b, b⟩}. */
+    /** The least-squares scale α of {@code b} closest to {@code a}: {@code ⟨a, b⟩ / ⟨b, b⟩} (0 when b = 0). */
     static double projectionScale(DMatrixRMaj a, DMatrixRMaj b) {
         double ab = 0;
         double bb = 0;
@@ -373,7 +373,7 @@ final class GatmiryLooped implements Preset {
             ab += a.data[i] * b.data[i];
             bb += b.data[i] * b.data[i];
         }
-        return ab / bb;
+        return bb == 0 ? 0 : ab / bb;
     }
 
     @Override
@@ -753,13 +753,7 @@ final class GatmiryLooped implements Preset {
 
     /** {@code min_α ‖A − αB‖_F / ‖A‖_F}: 0 exactly when A ∝ B. */
     static double scaleFreeDifference(DMatrixRMaj a, DMatrixRMaj b) {
-        double ab = 0;
-        double bb = 0;
-        for (int i = 0; i < a.data.length; i++) {
-            ab += a.data[i] * b.data[i];
-            bb += b.data[i] * b.data[i];
-        }
-        double alpha = bb == 0 ? 0 : ab / bb;
+        double alpha = projectionScale(a, b);
         double r = 0;
         for (int i = 0; i < a.data.length; i++) {
             double e = a.data[i] - alpha * b.data[i];

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.descent.compare.PredictionMetrics;
 import org.descent.experiment.EvalConfig;
 import org.descent.experiment.ExperimentConfig;
 import org.descent.experiment.Gpt2Evaluation;
@@ -435,10 +436,10 @@ final class YangLooped implements Preset {
                 ed += sq(deep[i * (n + 1) + k] - y[i]);
             }
             double mean = p / y.length; // E[y²] at k
-            double ols = mse(LeastSquaresOracle.ols().predict(at), y) / mean;
-            double ridge = mse(RidgeFitter.fit(fitAt, fitAt.targets()).toOracle().predict(at), y) / mean;
+            double ols = PredictionMetrics.mse(LeastSquaresOracle.ols().predict(at), y) / mean;
+            double ridge = PredictionMetrics.mse(RidgeFitter.fit(fitAt, fitAt.targets()).toOracle().predict(at), y) / mean;
             double eta = StepSizeFitter.gd(fitAt, 1).etas()[0];
-            double gd = mse(GradientDescentOracle.oneStep(eta).predict(at), y) / mean;
+            double gd = PredictionMetrics.mse(GradientDescentOracle.oneStep(eta).predict(at), y) / mean;
             rows.add(List.of(Integer.toString(k), Report.num(el / p), Report.num(ed / p), Report.num(ols),
                     Report.num(ridge), Report.num(gd)));
         }
@@ -488,7 +489,7 @@ final class YangLooped implements Preset {
                     bestNewton = newtonIts[j];
                 }
             }
-            rows.add(List.of(Integer.toString(t + 1), Report.num(mse(q, y) * y.length / p), Integer.toString(bestGd),
+            rows.add(List.of(Integer.toString(t + 1), Report.num(PredictionMetrics.mse(q, y) * y.length / p), Integer.toString(bestGd),
                     Report.num(gdRd), Integer.toString(bestNewton), Report.num(newtonRd)));
         }
         return rows;
@@ -506,14 +507,6 @@ final class YangLooped implements Preset {
 
     private static double sq(double v) {
         return v * v;
-    }
-
-    private static double mse(double[] p, double[] y) {
-        double s = 0;
-        for (int i = 0; i < y.length; i++) {
-            s += sq(p[i] - y[i]);
-        }
-        return s / y.length;
     }
 
     private static List<SeedSample> samples(List<SeedResult> results, String key) {

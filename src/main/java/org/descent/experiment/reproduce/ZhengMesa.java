@@ -383,14 +383,14 @@ final class ZhengMesa implements Preset {
             }
             String label = label(setting);
             List<Headline> vanilla = vanillaGdHeadlines(key, label, ev);
+            metrics.put(key + "vanilla_gd_verdict", Verdict.all(vanilla.stream().map(Headline::verdict).toList())
+                    .label());
             if (setting.equals("inside")) {
                 heads.addAll(vanilla);
             } else if (setting.equals("rotation-blocks")) {
                 for (Headline h : vanilla) {
                     heads.add(Headline.info(h.key(), h.name(), h.perSeed(), h.interval(), h.scope()));
                 }
-                metrics.put(key + "vanilla_gd_verdict", Verdict.all(vanilla.stream().map(Headline::verdict)
-                        .toList()).label());
             } else {
                 // the paper's claim outside: the trained model departs from vanilla GD (one-sided, the other way)
                 heads.addAll(departureHeadlines(key, label, ev));
@@ -401,8 +401,6 @@ final class ZhengMesa implements Preset {
                     }
                     heads.add(Headline.info(h.key(), h.name() + " (context)", h.perSeed(), h.interval(), h.scope()));
                 }
-                metrics.put(key + "vanilla_gd_verdict", Verdict.all(vanilla.stream().map(Headline::verdict)
-                        .toList()).label());
             }
             heads.add(SeedSample.info(key + "two_sided_relative_spd", label + ": relative SPD to the two-sided "
                     + "preconditioned step A S_t B (fitted, held-out)", twoSided));
@@ -414,10 +412,6 @@ final class ZhengMesa implements Preset {
             heads.add(SeedSample.info(key + "control_relative_spd", label + ": control (random init, std "
                     + CONTROL_STD + "): relative SPD to its fitted one-step GD", controls.stream()
                     .map(Evidence::relativeSpd).toList()));
-            if (setting.equals("inside")) {
-                metrics.put(key + "vanilla_gd_verdict", Verdict.all(vanilla.stream().map(Headline::verdict)
-                        .toList()).label());
-            }
         }
         for (double c : constructionBySeed) {
             construction.add(SeedSample.fixed(c));

@@ -66,7 +66,7 @@ public final class Gpt2Finetuning {
                 y.attach(step);
                 synchronized (Autograd.LOCK) {
                     try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                        NDArray out = Gpt2Transformer.outputs(config, viewsIn(params, step), layout.encode(x)); // [1, T]
+                        NDArray out = Gpt2Transformer.outputs(config, Gpt2Transformer.viewsIn(params, step), layout.encode(x)); // [1, T]
                         NDArray loss = out.get(new NDIndex(":, " + at)).sub(y).square().sum();
                         gc.backward(loss);
                     }
@@ -86,16 +86,5 @@ public final class Gpt2Finetuning {
             out.put(e.getKey(), copy);
         }
         return out;
-    }
-
-    /** Differentiable views owned by {@code scope}, so the step's intermediates are freed with it. */
-    private static Map<String, NDArray> viewsIn(Map<String, NDArray> params, NDManager scope) {
-        Map<String, NDArray> views = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray v = e.getValue().reshape(e.getValue().getShape());
-            v.attach(scope);
-            views.put(e.getKey(), v);
-        }
-        return views;
     }
 }

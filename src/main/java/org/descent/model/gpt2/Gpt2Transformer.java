@@ -48,6 +48,21 @@ public final class Gpt2Transformer {
 
     private Gpt2Transformer() {}
 
+    /**
+     * Differentiable views of {@code arrays} owned by {@code scope}: a forward pass's intermediates of a parameter belong
+     * to the manager of their first operand, so with these views they are freed with the step's scope instead of piling
+     * up in the parameters' manager. A view shares storage, so gradients reach the parameters.
+     */
+    public static Map<String, NDArray> viewsIn(Map<String, NDArray> arrays, ai.djl.ndarray.NDManager scope) {
+        Map<String, NDArray> views = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray v = e.getValue().reshape(e.getValue().getShape());
+            v.attach(scope);
+            views.put(e.getKey(), v);
+        }
+        return views;
+    }
+
     /** The read-out at every token, {@code [B, T]}, of {@code tokens [B, T, W]}. */
     public static NDArray outputs(Gpt2Config config, Map<String, NDArray> p, NDArray tokens) {
         return run(config, p, tokens, false).outputs();

@@ -42,26 +42,6 @@ public final class LoopedGpt2 {
      */
     public static List<NDArray> outputs(LoopedGpt2Config config, Map<String, NDArray> p, NDArray tokens, int loops,
             int from, int firstWithGradient, LoopInjection injection) {
-        return run(config, p, tokens, loops, from, firstWithGradient, injection, false).outputs();
-    }
-
-    /** The read-outs after each of the trained iterations b−T+1..b, each {@code [B, T]}, as trained. */
-    public static List<NDArray> trainedOutputs(LoopedGpt2Config config, Map<String, NDArray> p, NDArray tokens) {
-        int first = config.firstTrainedLoop();
-        return outputs(config, p, tokens, config.loops(), first, first, LoopInjection.always());
-    }
-
-    /**
-     * What {@link #run} produces.
-     *
-     * @param outputs the read-outs after iterations from..loops, each {@code [B, T]}
-     * @param iterates z_t after iterations from..loops, each {@code [B, T, E]}; empty unless kept
-     */
-    public record Iterations(List<NDArray> outputs, List<NDArray> iterates) {}
-
-    /** As {@link #outputs}, optionally keeping the iterates z_t. */
-    public static Iterations run(LoopedGpt2Config config, Map<String, NDArray> p, NDArray tokens, int loops,
-            int from, int firstWithGradient, LoopInjection injection, boolean keep) {
         Gpt2Config c = config.backbone();
         Shape s = tokens.getShape();
         if (s.dimension() != 3 || s.get(2) != c.inputWidth()) {
@@ -84,7 +64,6 @@ public final class LoopedGpt2 {
         NDArray mask = Gpt2Transformer.causalMask(tokens, t); // [T, T]
         NDArray z = e.zerosLike(); // [B, T, E]
         List<NDArray> outputs = new ArrayList<>();
-        List<NDArray> iterates = new ArrayList<>();
         for (int it = 1; it <= loops; it++) {
             if (it == firstWithGradient && it > 1) {
                 z = z.stopGradient(); // the earlier iterations are not differentiated
@@ -96,11 +75,14 @@ public final class LoopedGpt2 {
             z = Gpt2Transformer.finalNorm(c, p, r); // [B, T, E]
             if (it >= from) {
                 outputs.add(Gpt2Transformer.readOut(p, z)); // [B, T]
-                if (keep) {
-                    iterates.add(z);
-                }
             }
         }
-        return new Iterations(outputs, iterates);
+        return outputs;
+    }
+
+    /** The read-outs after each of the trained iterations b−T+1..b, each {@code [B, T]}, as trained. */
+    public static List<NDArray> trainedOutputs(LoopedGpt2Config config, Map<String, NDArray> p, NDArray tokens) {
+        int first = config.firstTrainedLoop();
+        return outputs(config, p, tokens, config.loops(), first, first, LoopInjection.always());
     }
 }

@@ -475,11 +475,6 @@ public final class DualFormProbe implements Probe {
         };
     }
 
-    /** Element-wise {@code a − b} (NaN where either is). */
-    static double[] difference(double[] a, double[] b) {
-        return minus(a, b);
-    }
-
     /** Per prompt [FT ✓ ∧ ZSL ✗] and [FT ✓ ∧ ZSL ✗ ∧ ICL ✓]: the denominator and numerator of Rec2FTP. */
     static double[][] rec2ftpCounts(Analysis a) {
         int b = a.labels().length;
@@ -586,11 +581,11 @@ public final class DualFormProbe implements Probe {
     }
 
     static ToDoubleFunction<int[]> simaouGap(ScopeResult s) {
-        return nanMean(difference(s.simaouPerPrompt(), s.randomPerPrompt()));
+        return nanMean(minus(s.simaouPerPrompt(), s.randomPerPrompt()));
     }
 
     static ToDoubleFunction<int[]> simamGap(ScopeResult s) {
-        return nanMean(difference(s.simamIclPerPrompt(), s.simamZslPerPrompt()));
+        return nanMean(minus(s.simamIclPerPrompt(), s.simamZslPerPrompt()));
     }
 
     /** Resamples may leave a statistic undefined (a ratio with no FT fix, no defined layer); at most this share. */
@@ -849,9 +844,9 @@ public final class DualFormProbe implements Probe {
         out.paragraph(String.format(Locale.ROOT, "Rec2FTP (K/V FT) %s over %d FT fixes (exact binomial interval); its "
                 + "base rate, ICL's accuracy on the %d prompts ZSL gets wrong (what Rec2FTP is when FT's fixes are "
                 + "unrelated to ICL), %s; Rec2FTP − base rate %s (paired prompt bootstrap), required ≥ %s, with at "
-                + "least %d FT fixes.", text(rec2ftpInterval(a, boot.level())), ftFixes(a),
-                (int) java.util.Arrays.stream(base[1]).sum(), text(baseRateInterval(a, boot.level())),
-                text(robust(boot, OVER_BASE_RATE, judge.size(), rec2ftpOverBaseRate(a))),
+                + "least %d FT fixes.", ProbeStatistics.interval(rec2ftpInterval(a, boot.level())), ftFixes(a),
+                (int) java.util.Arrays.stream(base[1]).sum(), ProbeStatistics.interval(baseRateInterval(a, boot.level())),
+                ProbeStatistics.interval(robust(boot, OVER_BASE_RATE, judge.size(), rec2ftpOverBaseRate(a))),
                 Report.num(ctx.params().getDouble("minRec2ftpOverBaseRate")), MIN_FT_FIXES));
         List<List<String>> rows = new ArrayList<>();
         addRows(rows, "model", a, boot, "");
@@ -896,19 +891,19 @@ public final class DualFormProbe implements Probe {
 
     private static void addRows(List<List<String>> rows, String who, Analysis a, PromptBootstrap boot, String p) {
         int b = a.labels().length;
-        String base = text(baseRateInterval(a, boot.level()));
+        String base = ProbeStatistics.interval(baseRateInterval(a, boot.level()));
         for (Map.Entry<String, ScopeResult> e : a.scopes().entrySet()) {
             ScopeResult s = e.getValue();
             String q = p + e.getKey() + "-";
             Analysis only = e.getValue() == a.kv() ? a : rec2ftpScope(a, s);
             rows.add(List.of(who, e.getValue() == a.kv() ? "K/V" : "all", Report.num(s.learningRate()),
-                    text(rec2ftpInterval(only, boot.level())) + " (" + ftFixes(only) + " fixes)", base,
-                    text(robust(boot, (e.getValue() == a.kv() ? p : q) + OVER_BASE_RATE, b,
+                    ProbeStatistics.interval(rec2ftpInterval(only, boot.level())) + " (" + ftFixes(only) + " fixes)", base,
+                    ProbeStatistics.interval(robust(boot, (e.getValue() == a.kv() ? p : q) + OVER_BASE_RATE, b,
                             rec2ftpOverBaseRate(only))),
-                    text(robust(boot, q + "simaou", b, nanMean(s.simaouPerPrompt()))),
-                    text(robust(boot, q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
-                    text(robust(boot, q + "simam-icl", b, nanMean(s.simamIclPerPrompt()))),
-                    text(robust(boot, q + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))),
+                    ProbeStatistics.interval(robust(boot, q + "simaou", b, nanMean(s.simaouPerPrompt()))),
+                    ProbeStatistics.interval(robust(boot, q + "simaou-random", b, nanMean(s.randomPerPrompt()))),
+                    ProbeStatistics.interval(robust(boot, q + "simam-icl", b, nanMean(s.simamIclPerPrompt()))),
+                    ProbeStatistics.interval(robust(boot, q + "simam-zsl", b, nanMean(s.simamZslPerPrompt()))),
                     String.format(Locale.ROOT, "%s / %s / %s", Report.num(accuracy(a.zsl().predictions(), a.labels())),
                             Report.num(accuracy(a.icl().predictions(), a.labels())),
                             Report.num(accuracy(s.ft().predictions(), a.labels())))));
@@ -920,9 +915,5 @@ public final class DualFormProbe implements Probe {
         Map<String, ScopeResult> only = new LinkedHashMap<>();
         only.put(KV.name(), s);
         return new Analysis(a.labels(), a.zsl(), a.icl(), only);
-    }
-
-    private static String text(Bootstrap.Interval ci) {
-        return Report.num(ci.estimate()) + " [" + Report.num(ci.lower()) + ", " + Report.num(ci.upper()) + "]";
     }
 }

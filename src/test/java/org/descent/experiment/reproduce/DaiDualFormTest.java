@@ -48,7 +48,6 @@ class DaiDualFormTest {
         assertEquals(7, o.result().headlines().stream().filter(h -> h.verdict() != null).count());
         assertNotNull(o.result().verdict());
         String md = Files.readString(o.report().resolve("report.md"));
-        Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "dai-dual-form-short.md"), md);
         for (String s : List.of("## Claim", "where descent agrees and disagrees", "Rec2FTP", "base rate", "SimAOU", "SimAM",
                 "Probe dual-form, query alone", "one labelled pair before the query", "random-init")) {
             assertTrue(md.contains(s), "report mentions " + s);

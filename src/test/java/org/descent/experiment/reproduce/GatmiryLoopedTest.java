@@ -33,6 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GatmiryLoopedTest {
 
+    private static double pgdMse(PromptSet prompts, DMatrixRMaj inv, double c) {
+        DMatrixRMaj g = inv.copy();
+        CommonOps_DDRM.scale(c, g);
+        return org.descent.compare.PredictionMetrics.mse(
+                org.descent.oracle.SharedPreconditionerFit.predict(prompts, g, GatmiryLooped.LOOPS), prompts.targets());
+    }
+
     @Test
     void shortenedPresetRunsAndItsConstructionEqualsItsOracle(@TempDir Path dir) throws Exception {
         Workspace ws = new Workspace(dir.resolve("models"), dir.resolve("reports"), Device.cpu());
@@ -165,8 +172,11 @@ class GatmiryLoopedTest {
             assertTrue(c > GatmiryLooped.SCALE_MIN && c < GatmiryLooped.SCALE_MAX, "c* inside the search range: " + c);
             DMatrixRMaj closed = inv.copy();
             CommonOps_DDRM.scale(c, closed);
-            // the closed form itself passes; plain GD (Γ ∝ I) at the best matching scale does not
-            assertEquals(0.0, Matrices.relativeError(closed, closed), 0.0);
+            // c* minimises the L-step PGD MSE along c·Σ⁻¹ (5% either side is no better)
+            double atStar = pgdMse(prompts, inv, c);
+            assertTrue(pgdMse(prompts, inv, 0.95 * c) >= atStar && pgdMse(prompts, inv, 1.05 * c) >= atStar,
+                    "c* is a minimum of the MSE: " + atStar);
+            // plain GD (Γ ∝ I) at the best matching scale is refused
             DMatrixRMaj gd = CommonOps_DDRM.identity(GatmiryLooped.D);
             CommonOps_DDRM.scale(GatmiryLooped.projectionScale(closed, gd), gd);
             double err = Matrices.relativeError(gd, closed);
